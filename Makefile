@@ -1,0 +1,80 @@
+# Yucai (渝才助手): `make run` starts the assistant, `make test` proves it.
+# Every target installs what it needs; nothing has to be set up by hand.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Rasa 3.6 needs Python 3.10: take it from PATH, or from pyenv's versions.
+PYTHON310 ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/bin/python3.10; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10); print(sys.executable)' 2>/dev/null && break; done)
+UV_VENV := .venv/uv
+UV := $(UV_VENV)/bin/uv
+RASA_VENV := .venv/rasa
+BACKEND_VENV := .venv/backend
+RASA := $(RASA_VENV)/bin/rasa
+MODEL := models/yucai.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' -o -name '*.txt' 2>/dev/null) \
+	$(wildcard bot/nlu/*.py bot/nlu/jieba_dict/*)
+
+export TF_INTRA_OP_PARALLELISM_THREADS ?= 1
+export TF_INTER_OP_PARALLELISM_THREADS ?= 1
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export SANIC_HOST ?= 127.0.0.1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup run chat test test-unit test-backend test-rasa test-e2e train validate clean
+
+help:
+	@echo "make run    set up, train if needed, start backend + actions + Rasa (Ctrl-C stops)"
+	@echo "make chat   the same, with a chat in this terminal"
+	@echo "make test   set up, train once, run every test layer"
+
+$(UV):
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found (PATH or ~/.pyenv/versions)"; exit 1; }
+	python3 -m venv $(UV_VENV)
+	$(UV_VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
+
+$(RASA_VENV)/.synced: requirements/rasa.lock | $(UV)
+	$(UV) venv --allow-existing --quiet -p $(PYTHON310) $(RASA_VENV)
+	VIRTUAL_ENV=$(RASA_VENV) $(UV) pip sync --quiet requirements/rasa.lock
+	touch $@
+
+$(BACKEND_VENV)/.synced: requirements/backend.lock | $(UV)
+	$(UV) venv --allow-existing --quiet -p $(PYTHON310) $(BACKEND_VENV)
+	VIRTUAL_ENV=$(BACKEND_VENV) $(UV) pip sync --quiet requirements/backend.lock
+	touch $@
+
+setup: $(RASA_VENV)/.synced $(BACKEND_VENV)/.synced
+
+# Retrain only when the training inputs changed.
+$(MODEL): $(TRAINING_INPUTS) | $(RASA_VENV)/.synced
+	$(RASA) train --fixed-model-name yucai --out models --quiet
+	touch $@
+
+train: $(MODEL)
+
+run: setup $(MODEL)
+	$(RASA_VENV)/bin/python -m bot.launcher --model $(MODEL)
+
+chat: setup $(MODEL)
+	$(RASA_VENV)/bin/python -m bot.launcher --model $(MODEL) --shell
+
+validate: setup
+	$(RASA) data validate --quiet
+
+test-unit: setup
+	$(RASA_VENV)/bin/python -m pytest tests/common tests/actions tests/nlu -q
+
+test-backend: setup
+	$(BACKEND_VENV)/bin/python -m pytest tests/backend -q
+
+test-rasa: setup $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out var/test-results --quiet
+
+test-e2e: setup $(MODEL)
+	$(RASA_VENV)/bin/python -m pytest tests/e2e -q
+
+test: validate test-unit test-backend test-rasa test-e2e
+
+clean:
+	rm -rf models var/test-results .pytest_cache

@@ -1,0 +1,138 @@
+"""The only code that talks to the service-request backend (over HTTP).
+
+It knows nothing about Rasa: it takes and returns plain dicts and raises the
+typed exceptions below, which the actions turn into polite Chinese replies.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from functools import lru_cache
+from typing import Any
+
+import requests
+
+from actions.settings import ActionSettings, get_settings
+
+logger = logging.getLogger(__name__)
+
+_CACHE_SECONDS = 300.0
+
+
+class BackendError(Exception):
+    """Base class of every backend failure."""
+
+    def __init__(self, message: str = "办理系统暂时无法处理该请求。") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BackendUnavailable(BackendError):
+    """The backend could not be reached, timed out or failed (5xx): try later."""
+
+
+class RequestNotFound(BackendError):
+    """No request matches the number and phone proof (deliberately vague)."""
+
+
+class BackendRejected(BackendError):
+    """The backend refused the data (4xx) with a reason for the user."""
+
+    def __init__(self, code: str, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.fields = fields or {}
+
+
+class BackendClient:
+    """A small typed wrapper over the backend's REST API (docs/backend-api.md)."""
+
+    def __init__(self, settings: ActionSettings, session: requests.Session | None = None) -> None:
+        self._settings = settings
+        self._session = session or requests.Session()
+        self._session.headers.update({"Authorization": f"Bearer {settings.backend_token}"})
+        self._cache: dict[str, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    # --- reference data ------------------------------------------------------
+    def list_hospitals(self) -> list[dict[str, Any]]:
+        """Return the designated hospitals with their departments (cached)."""
+        return self._cached("hospitals", lambda: self._call("GET", "/api/v1/reference/hospitals"))
+
+    def get_consent_notice(self, kind: str) -> dict[str, Any]:
+        """Return the current personal-data notice for a request kind (cached)."""
+        return self._cached(
+            f"notice:{kind}", lambda: self._call("GET", f"/api/v1/consent/notices/{kind}")
+        )
+
+    # --- service requests ----------------------------------------------------
+    def create_request(self, payload: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
+        """Create a request; a retry with the same key returns the same request."""
+        return self._call(
+            "POST", "/api/v1/requests", json=payload, headers={"Idempotency-Key": idempotency_key}
+        )
+
+    def lookup_request(self, number: str, phone_last4: str) -> dict[str, Any]:
+        """Return the owner's view of a request, or raise RequestNotFound."""
+        return self._call(
+            "POST", "/api/v1/requests/lookup", json={"number": number, "phone_last4": phone_last4}
+        )
+
+    def cancel_request(self, number: str, phone_last4: str) -> dict[str, Any]:
+        """Cancel a request on behalf of its owner."""
+        return self._call(
+            "POST", f"/api/v1/requests/{number}/cancel", json={"phone_last4": phone_last4}
+        )
+
+    # --- plumbing ------------------------------------------------------------
+    def _cached(self, key: str, load: Any) -> Any:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit and now - hit[0] < _CACHE_SECONDS:
+                return hit[1]
+        value = load()
+        with self._lock:
+            self._cache[key] = (now, value)
+        return value
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        url = f"{self._settings.backend_url}{path}"
+        timeout = (self._settings.connect_timeout, self._settings.read_timeout)
+        try:
+            response = self._session.request(method, url, timeout=timeout, **kwargs)
+        except requests.RequestException as exc:
+            logger.warning("backend %s %s unreachable: %s", method, path, type(exc).__name__)
+            raise BackendUnavailable() from exc
+        if response.status_code >= 500:
+            logger.warning("backend %s %s failed with %s", method, path, response.status_code)
+            raise BackendUnavailable()
+        body = _json_or_none(response)
+        if response.status_code == 404:
+            raise RequestNotFound()
+        if response.status_code >= 400:
+            error = (body or {}).get("error", {}) if isinstance(body, dict) else {}
+            logger.info("backend refused %s %s: %s", method, path, error.get("code"))
+            raise BackendRejected(
+                code=str(error.get("code", "rejected")),
+                message=str(error.get("message") or "提交的信息未通过校验。"),
+                fields=error.get("fields") if isinstance(error.get("fields"), dict) else None,
+            )
+        if body is None:
+            raise BackendUnavailable()
+        return body
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=1)
+def get_client() -> BackendClient:
+    """Return the process-wide client (created on first use, not at import)."""
+    return BackendClient(get_settings())

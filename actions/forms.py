@@ -1,0 +1,196 @@
+"""What the three request forms share: consent, applicant details, read-back.
+
+`RequestFormValidation` is abstract, so the SDK does not register it; each
+request kind subclasses it with its own `validate_<slot>` methods.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import validators
+from actions.backend_client import BackendError, get_client
+from actions.request_kinds import DEPENDENT_SLOTS, RequestKind
+from actions.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+SlotDict = dict[str, Any]
+
+
+def today_in_china() -> date:
+    """Return today's date in Chongqing, whatever the server's time zone."""
+    return datetime.now(CHINA_TZ).date()
+
+
+def reject(slot: str, reason: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> SlotDict:
+    """Refuse a value with its reason; after repeated failures offer a human."""
+    failures = int(tracker.get_slot("validation_failures") or 0) + 1
+    dispatcher.utter_message(text=reason)
+    if failures >= get_settings().max_validation_failures:
+        dispatcher.utter_message(response="utter_too_many_failures")
+        failures = 0
+    return {slot: None, "validation_failures": float(failures)}
+
+
+def accept(values: SlotDict) -> SlotDict:
+    """Take valid values and reset the failure counter."""
+    return {**values, "validation_failures": 0.0}
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    """Return the intent of the user's latest message."""
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def latest_entity(tracker: Tracker, entity: str) -> str | None:
+    """Return the value of an entity in the user's latest message."""
+    values = list(tracker.get_latest_entity_values(entity))
+    return str(values[0]) if values else None
+
+
+class RequestFormValidation(FormValidationAction, ABC):
+    """Validation shared by the housing, schooling and hospital forms."""
+
+    @property
+    @abstractmethod
+    def kind(self) -> RequestKind:
+        """Return the request kind this form collects."""
+
+    def name(self) -> str:
+        """Return the action name Rasa calls for this form."""
+        return f"validate_{self.kind.form}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Validate as usual and remember which kind of request is being filled."""
+        events = await super().run(dispatcher, tracker, domain)
+        if tracker.get_slot("request_kind") != self.kind.code:
+            events.append(SlotSet("request_kind", self.kind.code))
+        return events
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """End the form at once when consent is refused or the user backs out."""
+        if tracker.get_slot("privacy_consent") is False:
+            return []
+        if tracker.get_slot("request_confirmed") is False:
+            return []
+        return domain_slots
+
+    # --- consent -------------------------------------------------------------
+    def validate_privacy_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotDict:
+        """Record which notice the user agreed to, and when."""
+        if value is not True:
+            return {"privacy_consent": value}
+        version = tracker.get_slot("consent_notice_version")
+        if not version:
+            try:
+                version = get_client().get_consent_notice(self.kind.code)["version"]
+            except BackendError:
+                dispatcher.utter_message(response="utter_backend_unavailable")
+                return {"privacy_consent": None}
+        return {
+            "privacy_consent": True,
+            "consent_notice_version": version,
+            "consent_agreed_at": datetime.now(CHINA_TZ).isoformat(timespec="seconds"),
+        }
+
+    # --- the applicant -------------------------------------------------------
+    def validate_applicant_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotDict:
+        """Accept a plausible personal name."""
+        result = validators.parse_person_name(str(value))
+        if result.error:
+            return reject("applicant_name", result.error, dispatcher, tracker)
+        return accept({"applicant_name": result.value})
+
+    def validate_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotDict:
+        """Accept an 11-digit mainland mobile number."""
+        result = validators.parse_mobile(str(value))
+        if result.error:
+            return reject("phone", result.error, dispatcher, tracker)
+        return accept({"phone": result.value})
+
+    def validate_id_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotDict:
+        """Accept a resident ID number whose GB 11643 check digit is right."""
+        result = validators.parse_resident_id(str(value))
+        if result.error:
+            return reject("id_number", result.error, dispatcher, tracker)
+        return accept({"id_number": result.value})
+
+    # --- read-back -----------------------------------------------------------
+    def validate_request_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotDict:
+        """Confirm, or change one field and read back again."""
+        intent = latest_intent(tracker)
+        if intent == "affirm":
+            return {"request_confirmed": True}
+        changed = [
+            slot
+            for slot in tracker.slots_to_validate()
+            if slot != "request_confirmed"
+            and self.kind.field(slot) is not None
+            and tracker.get_slot(slot) is not None
+        ]
+        if changed:
+            labels = "、".join(self.kind.field(s).label for s in changed)  # type: ignore[union-attr]
+            dispatcher.utter_message(text=f"好的，已更新{labels}。")
+            return {"request_confirmed": None}
+        field = latest_entity(tracker, "field")
+        if field and self.kind.field(field) is not None:
+            cleared = {field: None, **{s: None for s in DEPENDENT_SLOTS.get(field, ())}}
+            return {**cleared, "request_confirmed": None}
+        if intent in {"change_field", "deny", "inform"}:
+            options = "、".join(f.label for f in self.kind.fields)
+            dispatcher.utter_message(
+                text=f"请问要修改哪一项？可以直接说，例如“手机号改成13912345678”。可修改：{options}。"
+            )
+            return {"request_confirmed": None}
+        dispatcher.utter_message(
+            text="请回复“确认提交”，或告诉我要修改哪一项；不想办了可以说“不办了”。"
+        )
+        return {"request_confirmed": None}
+
+
+class FreeTextSlotsMixin:
+    """Validators for the short free-text fields every form might use."""
+
+    @staticmethod
+    def short_text(
+        slot: str,
+        value: Any,
+        max_len: int,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+    ) -> SlotDict:
+        """Accept a short, clean free-text answer."""
+        result = validators.parse_short_text(str(value), max_len)
+        if result.error:
+            return reject(slot, result.error, dispatcher, tracker)
+        return accept({slot: result.value})

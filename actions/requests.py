@@ -1,0 +1,183 @@
+"""Status lookup and cancellation of an existing request.
+
+Both need the request number and the last four digits of the applicant's
+phone; an unknown number and a wrong phone get the very same answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import validators
+from actions.backend_client import (
+    BackendRejected,
+    BackendUnavailable,
+    RequestNotFound,
+    get_client,
+)
+from actions.forms import SlotDict, accept, reject
+from actions.request_kinds import KINDS_BY_PREFIX
+
+NOT_FOUND = "没有找到与这个编号和手机号后四位相符的申请，请核对后再试。"
+UNAVAILABLE = "抱歉，办理系统暂时连接不上，请稍后再查。您也可以回复“转人工”。"
+LOOKUP_SLOTS = ("request_number", "phone_last4", "cancel_confirmed", "requested_slot")
+
+
+def clear_lookup() -> list[EventType]:
+    """Forget the number and phone proof once the lookup is done."""
+    return [SlotSet(slot, None) for slot in LOOKUP_SLOTS]
+
+
+def describe(request: dict[str, Any]) -> str:
+    """Describe a request in one or two lines for its owner."""
+    kind = KINDS_BY_PREFIX.get(request["number"][:2])
+    title = kind.title if kind else "申请"
+    status = request.get("status_label") or request.get("status")
+    return f"{title} {request['number']}，当前状态：{status}（更新于 {request['updated_at'][:16].replace('T', ' ')}）。"
+
+
+class _LookupFormValidation(FormValidationAction):
+    """Number and phone proof, shared by the status and cancel forms."""
+
+    def name(self) -> str:  # pragma: no cover - overridden
+        """Return the action name."""
+        raise NotImplementedError
+
+    def validate_request_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotDict:
+        """Accept a request number like HS20261127-0001."""
+        result = validators.parse_request_number(str(value))
+        if result.error:
+            return reject("request_number", result.error, dispatcher, tracker)
+        return accept({"request_number": result.value})
+
+    def validate_phone_last4(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotDict:
+        """Accept exactly four digits."""
+        result = validators.parse_phone_last4(str(value))
+        if result.error:
+            return reject("phone_last4", result.error, dispatcher, tracker)
+        return accept({"phone_last4": result.value})
+
+
+class ValidateStatusForm(_LookupFormValidation):
+    """Validate the status lookup form."""
+
+    def name(self) -> str:
+        """Return the action name."""
+        return "validate_status_form"
+
+
+class ValidateCancelForm(_LookupFormValidation):
+    """Validate the cancel form; check the request exists before asking to confirm."""
+
+    def name(self) -> str:
+        """Return the action name."""
+        return "validate_cancel_form"
+
+    def validate_phone_last4(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotDict:
+        """Accept the proof only if it opens a request, so we never confirm a ghost."""
+        values = super().validate_phone_last4(value, dispatcher, tracker, domain)
+        number, last4 = tracker.get_slot("request_number"), values.get("phone_last4")
+        if not number or not last4:
+            return values
+        try:
+            get_client().lookup_request(number, last4)
+        except RequestNotFound:
+            return {**reject("phone_last4", NOT_FOUND, dispatcher, tracker), "request_number": None}
+        except BackendUnavailable:
+            dispatcher.utter_message(text=UNAVAILABLE)
+            return {"phone_last4": None}
+        return values
+
+
+class ActionAskCancelConfirmed(Action):
+    """Show what would be cancelled and ask for a yes."""
+
+    def name(self) -> str:
+        """Return the action name."""
+        return "action_ask_cancel_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Ask to confirm the cancellation of the named request."""
+        number = tracker.get_slot("request_number")
+        try:
+            request = get_client().lookup_request(number, tracker.get_slot("phone_last4"))
+            what = describe(request)
+        except (RequestNotFound, BackendUnavailable):
+            what = f"申请 {number}。"
+        dispatcher.utter_message(
+            text=f"您要取消的是：{what}\n取消后不能恢复，确定取消吗？",
+            buttons=[
+                {"title": "确定取消", "payload": "/affirm"},
+                {"title": "不取消", "payload": "/deny"},
+            ],
+        )
+        return []
+
+
+class ActionLookupRequest(Action):
+    """Tell the owner how their request is going."""
+
+    def name(self) -> str:
+        """Return the action name."""
+        return "action_lookup_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Look the request up with the owner's proof."""
+        try:
+            request = get_client().lookup_request(
+                tracker.get_slot("request_number"), tracker.get_slot("phone_last4")
+            )
+        except RequestNotFound:
+            dispatcher.utter_message(text=NOT_FOUND)
+        except BackendUnavailable:
+            dispatcher.utter_message(text=UNAVAILABLE)
+        else:
+            dispatcher.utter_message(text=describe(request))
+        return clear_lookup()
+
+
+class ActionCancelRequest(Action):
+    """Cancel the owner's request after an explicit yes."""
+
+    def name(self) -> str:
+        """Return the action name."""
+        return "action_cancel_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Cancel, or say plainly why it could not be done."""
+        if tracker.get_slot("cancel_confirmed") is not True:
+            dispatcher.utter_message(response="utter_cancel_kept")
+            return clear_lookup()
+        try:
+            request = get_client().cancel_request(
+                tracker.get_slot("request_number"), tracker.get_slot("phone_last4")
+            )
+        except RequestNotFound:
+            dispatcher.utter_message(text=NOT_FOUND)
+        except BackendUnavailable:
+            dispatcher.utter_message(
+                text="抱歉，办理系统暂时连接不上，申请还没有取消，请稍后再试。"
+            )
+        except BackendRejected as exc:
+            dispatcher.utter_message(text=f"无法取消：{exc.message}")
+        else:
+            dispatcher.utter_message(text=f"已为您取消：{describe(request)}")
+        return clear_lookup()

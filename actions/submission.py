@@ -1,0 +1,195 @@
+"""Read-back, submission, retry and abandonment of a filled request form."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.backend_client import BackendRejected, BackendUnavailable, get_client
+from actions.hospitals import hospital_by_name
+from actions.request_kinds import KINDS, KINDS_BY_FORM, RequestKind
+
+logger = logging.getLogger(__name__)
+
+CHANNELS = {"rest": "rest", "socketio": "socketio", "cmdline": "cli", "wechat": "wechat"}
+CONFIRM_BUTTONS = [
+    {"title": "确认提交", "payload": "/affirm"},
+    {"title": "修改", "payload": "/change_field"},
+    {"title": "不办了", "payload": "/stop"},
+]
+# backend field names that are not slot names
+_FIELD_TO_SLOT = {
+    "name": "applicant_name",
+    "stage": "school_stage",
+    "hospital_code": "hospital",
+    "notice_version": "privacy_consent",
+    "consent": "privacy_consent",
+}
+
+
+def reset(kind: RequestKind) -> list[EventType]:
+    """Clear everything a finished or abandoned request collected."""
+    return [SlotSet(slot, None) for slot in kind.slots]
+
+
+def build_payload(kind: RequestKind, tracker: Tracker) -> dict[str, Any]:
+    """Assemble the backend's create body from the validated slots."""
+    slots = tracker.current_slot_values()
+    refs: dict[str, str] = {}
+    if kind.code == "hospital":
+        hospital = hospital_by_name(slots["hospital"])
+        if hospital is None:
+            raise BackendRejected(
+                "validation_error", "所选医院已不在定点医院名单中。", {"hospital": "未找到"}
+            )
+        refs["hospital_code"] = hospital["code"]
+    channel = tracker.get_latest_input_channel() or "rest"
+    return {
+        "kind": kind.code,
+        "applicant": {
+            "name": slots["applicant_name"],
+            "phone": slots["phone"],
+            "id_number": slots.get("id_number") if kind.needs_id_number else None,
+        },
+        "channel": CHANNELS.get(channel, "rest"),
+        "sender_id": tracker.sender_id,
+        "consent": {
+            "notice_version": slots["consent_notice_version"],
+            "agreed_at": slots["consent_agreed_at"],
+        },
+        "details": kind.build_details(slots, refs),
+    }
+
+
+def submit(
+    kind: RequestKind, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
+    """Send the request once; on a fault keep everything for an exact retry."""
+    key = tracker.get_slot("idempotency_key") or f"{tracker.sender_id}:{uuid.uuid4().hex}"
+    try:
+        created = get_client().create_request(build_payload(kind, tracker), idempotency_key=key)
+    except BackendUnavailable:
+        dispatcher.utter_message(response="utter_backend_unavailable")
+        return [
+            SlotSet("idempotency_key", key),
+            SlotSet("submission_pending", True),
+            SlotSet("request_kind", kind.code),
+        ]
+    except BackendRejected as exc:
+        return _reopen_form(kind, exc, dispatcher)
+    number = created["number"]
+    logger.info("request %s created for a %s conversation", number, kind.code)
+    dispatcher.utter_message(
+        text=(
+            f"提交成功！您的{kind.title}编号是 {number}，请记好。\n"
+            f"经办人员会通过您留的手机号 {created['applicant']['phone']} 联系您。"
+            "之后想查进度，跟我说“查询申请”，再提供编号和手机号后四位即可。"
+        )
+    )
+    return [*reset(kind), SlotSet("last_request_number", number)]
+
+
+def _reopen_form(
+    kind: RequestKind, exc: BackendRejected, dispatcher: CollectingDispatcher
+) -> list[EventType]:
+    """Ask again for what the backend refused, then read back again."""
+    slots = {_FIELD_TO_SLOT.get(f.split(".")[-1], f.split(".")[-1]) for f in exc.fields}
+    if exc.code == "consent_required":
+        slots.add("privacy_consent")
+    known = {s for s in slots if kind.field(s) is not None or s == "privacy_consent"}
+    if not known:
+        dispatcher.utter_message(text=f"提交未成功：{exc.message} 您可以回复“转人工”获得帮助。")
+        return [SlotSet("submission_pending", False), SlotSet("request_confirmed", None)]
+    dispatcher.utter_message(text=f"提交未成功：{exc.message} 请重新提供这一项。")
+    events: list[EventType] = [SlotSet(slot, None) for slot in sorted(known)]
+    if "privacy_consent" in known:
+        events.append(SlotSet("consent_notice_version", None))
+    return [*events, SlotSet("request_confirmed", None), FollowupAction(kind.form)]
+
+
+class ActionAskRequestConfirmed(Action):
+    """Read the collected details back (masked) and ask to confirm."""
+
+    def name(self) -> str:
+        """Return the action name."""
+        return "action_ask_request_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Show the read-back with confirm / change / stop buttons."""
+        kind = KINDS_BY_FORM.get(tracker.active_loop_name or "")
+        if kind is None:
+            return []
+        dispatcher.utter_message(
+            text=f"请核对以下信息：\n{kind.summary(tracker.current_slot_values())}\n"
+            "无误请回复“确认提交”；要修改就直接说，例如“手机号改成13912345678”。",
+            buttons=CONFIRM_BUTTONS,
+        )
+        return []
+
+
+class ActionSubmitRequest(Action):
+    """Finish a request form: submit it, or explain why it was not submitted."""
+
+    def name(self) -> str:
+        """Return the action name."""
+        return "action_submit_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Submit after an explicit consent and confirmation, never otherwise."""
+        kind = KINDS.get(tracker.get_slot("request_kind") or "")
+        if kind is None:
+            return []
+        if tracker.get_slot("privacy_consent") is not True:
+            dispatcher.utter_message(response="utter_consent_declined")
+            return reset(kind)
+        if tracker.get_slot("request_confirmed") is not True:
+            dispatcher.utter_message(response="utter_request_abandoned")
+            return reset(kind)
+        return submit(kind, dispatcher, tracker)
+
+
+class ActionRetrySubmission(Action):
+    """Retry a submission that could not reach the backend, with the same key."""
+
+    def name(self) -> str:
+        """Return the action name."""
+        return "action_retry_submission"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Resubmit the kept details; the backend returns the same request if it got it."""
+        kind = KINDS.get(tracker.get_slot("request_kind") or "")
+        if kind is None or not tracker.get_slot("submission_pending"):
+            dispatcher.utter_message(response="utter_nothing_to_retry")
+            return []
+        return submit(kind, dispatcher, tracker)
+
+
+class ActionAbandonRequest(Action):
+    """Drop the request being filled (or waiting for a retry) at the user's word."""
+
+    def name(self) -> str:
+        """Return the action name."""
+        return "action_abandon_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Say it is dropped and forget the details."""
+        kind = KINDS.get(tracker.get_slot("request_kind") or "")
+        if kind is None:
+            dispatcher.utter_message(text="好的。还有什么可以帮您？")
+            return [SlotSet("request_number", None), SlotSet("phone_last4", None)]
+        dispatcher.utter_message(response="utter_request_abandoned")
+        return reset(kind)

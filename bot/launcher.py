@@ -1,0 +1,223 @@
+"""Start, watch and stop the three processes of the assistant.
+
+Used by `make run` / `make chat` and by the end-to-end tests, so both run the
+system the same way: the backend (FastAPI), the action server (rasa-sdk) and
+the Rasa server, each on 127.0.0.1, talking only over HTTP. Standard library
+only: it runs under any Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parent.parent
+RASA_BIN = ROOT / ".venv" / "rasa" / "bin"
+BACKEND_BIN = ROOT / ".venv" / "backend" / "bin"
+
+
+def load_env_file(path: Path) -> dict[str, str]:
+    """Read KEY=VALUE lines (comments and blanks skipped) from an env file."""
+    values: dict[str, str] = {}
+    if not path.exists():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+def default_env() -> dict[str, str]:
+    """Return .env.example's defaults, overridden by .env, then by the real environment."""
+    env = {**load_env_file(ROOT / ".env.example"), **load_env_file(ROOT / ".env")}
+    env.update(os.environ)
+    return env
+
+
+@dataclass
+class Service:
+    """One child process and the URL that says it is ready."""
+
+    name: str
+    command: list[str]
+    health_url: str
+    log: IO[bytes] | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+
+@dataclass
+class Stack:
+    """The backend, action server and Rasa server, wired together."""
+
+    env: dict[str, str]
+    model: Path
+    endpoints: Path = ROOT / "endpoints.yml"
+    log_dir: Path | None = None
+    services: list[Service] = field(default_factory=list)
+
+    @property
+    def backend_url(self) -> str:
+        """Return the backend's base URL."""
+        return f"http://{self.env['BACKEND_HOST']}:{self.env['BACKEND_PORT']}"
+
+    @property
+    def rasa_url(self) -> str:
+        """Return the Rasa server's base URL."""
+        return f"http://{self.env['RASA_HOST']}:{self.env['RASA_PORT']}"
+
+    def prepare_backend(self) -> None:
+        """Apply migrations and load reference data (idempotent)."""
+        subprocess.run(
+            [str(BACKEND_BIN / "python"), "-m", "bot.backend.cli", "init-db"],
+            cwd=ROOT, env=self.env, check=True,
+        )
+
+    def start(self, *, with_rasa: bool = True) -> None:
+        """Start every process in order, each once the previous one is ready."""
+        env = self.env
+        self.services = [
+            Service(
+                "backend",
+                [str(BACKEND_BIN / "python"), "-m", "bot.backend.cli", "serve"],
+                f"{self.backend_url}/health",
+            ),
+            Service(
+                "actions",
+                [str(RASA_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+                 "--port", env["ACTION_SERVER_PORT"],
+                 "--logging-config-file", str(ROOT / "bot" / "logging.yml")],
+                f"http://127.0.0.1:{env['ACTION_SERVER_PORT']}/health",
+            ),
+        ]
+        if with_rasa:
+            self.services.append(Service(
+                "rasa",
+                [str(RASA_BIN / "rasa"), "run", "--enable-api",
+                 "--auth-token", env["RASA_API_TOKEN"],
+                 "--interface", env["RASA_HOST"], "--port", env["RASA_PORT"],
+                 "--model", str(self.model), "--endpoints", str(self.endpoints),
+                 "--credentials", str(ROOT / "credentials.yml"),
+                 "--logging-config-file", str(ROOT / "bot" / "logging.yml")],
+                f"{self.rasa_url}/status?token={env['RASA_API_TOKEN']}",
+            ))
+        for service in self.services:
+            self._spawn(service)
+            self._wait_ready(service, timeout=float(env.get("STARTUP_TIMEOUT", "180")))
+
+    def _spawn(self, service: Service) -> None:
+        out: IO[bytes] | None = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            out = open(self.log_dir / f"{service.name}.log", "wb")  # noqa: SIM115
+            service.log = out
+        service.process = subprocess.Popen(
+            service.command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT if out else None
+        )
+
+    def _wait_ready(self, service: Service, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert service.process is not None
+            if service.process.poll() is not None:
+                raise RuntimeError(f"{service.name} exited with {service.process.returncode}")
+            if _healthy(service):
+                return
+            time.sleep(0.5)
+        raise TimeoutError(f"{service.name} not ready after {timeout:.0f}s")
+
+    def stop(self) -> None:
+        """Stop the processes in reverse order, politely first."""
+        for service in reversed(self.services):
+            process = service.process
+            if process is None or process.poll() is not None:
+                continue
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for service in self.services:
+            if service.log:
+                service.log.close()
+
+    def first_failure(self) -> str | None:
+        """Return the name of a process that has died, if any."""
+        for service in self.services:
+            if service.process is not None and service.process.poll() is not None:
+                return service.name
+        return None
+
+
+def _healthy(service: Service) -> bool:
+    try:
+        with urllib.request.urlopen(service.health_url, timeout=2) as response:
+            if service.name != "rasa":
+                return response.status == 200
+            return bool(json.loads(response.read()).get("model_file"))
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the assistant until Ctrl-C (or, with --shell, chat in this terminal)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", default=str(ROOT / "models" / "yucai.tar.gz"))
+    parser.add_argument("--shell", action="store_true", help="chat in the terminal")
+    args = parser.parse_args(argv)
+    env = default_env()
+    env.setdefault("SANIC_HOST", "127.0.0.1")
+    (ROOT / "var").mkdir(exist_ok=True)
+    stack = Stack(env=env, model=Path(args.model))
+    stopping = False
+
+    def _stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        stack.prepare_backend()
+        stack.start(with_rasa=not args.shell)
+        if args.shell:
+            return subprocess.call(
+                [str(RASA_BIN / "rasa"), "shell", "--model", args.model,
+                 "--endpoints", str(stack.endpoints)], cwd=ROOT, env=env,
+            )
+        print(
+            "\n渝才助手 is running (Ctrl-C stops it):\n"
+            f"  talk over REST : curl -s -XPOST {stack.rasa_url}/webhooks/rest/webhook "
+            "-H 'Content-Type: application/json' -d '{\"sender\":\"me\",\"message\":\"你好\"}'\n"
+            f"  Rasa HTTP API  : {stack.rasa_url} (token RASA_API_TOKEN)\n"
+            f"  backend API    : {stack.backend_url}/docs (token BACKEND_API_TOKEN)\n"
+            "  terminal chat  : make chat\n",
+            flush=True,
+        )
+        while not stopping:
+            failed = stack.first_failure()
+            if failed:
+                print(f"{failed} stopped unexpectedly; shutting down.", file=sys.stderr)
+                return 1
+            time.sleep(1)
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        print("Stopping…", file=sys.stderr, flush=True)
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

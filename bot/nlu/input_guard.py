@@ -1,0 +1,99 @@
+"""Custom NLU components that protect the pipeline from unusual input.
+
+`TextNormalizer` runs first: it maps full-width characters to half-width
+(one for one, so entity offsets stay valid) and cuts very long messages
+before they reach Jieba and DIET. `InputGuard` runs last: a message with no
+words at all, or one that was cut, is marked `nlu_fallback` so the assistant
+explains the problem instead of guessing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.common.text import has_words, to_half_width
+
+ORIGINAL_LENGTH = "original_text_length"
+
+
+class _Stateless(GraphComponent):
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> GraphComponent:
+        """Create the component from its config."""
+        return cls(config)
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
+)
+class TextNormalizer(_Stateless):
+    """Normalise width and cap the length of a message before tokenisation."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """Return the default config: the longest message NLU will read."""
+        return {"max_chars": 500}
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Normalise training examples the same way as live messages."""
+        for example in training_data.training_examples:
+            self._normalise(example)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Normalise live messages."""
+        for message in messages:
+            self._normalise(message)
+        return messages
+
+    def _normalise(self, message: Message) -> None:
+        text = message.get(TEXT)
+        if not isinstance(text, str):
+            return
+        message.set(ORIGINAL_LENGTH, len(text))
+        message.set(TEXT, to_half_width(text)[: self.config["max_chars"]])
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+)
+class InputGuard(_Stateless, IntentClassifier):
+    """Send word-less and over-long messages to the fallback."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """Return the default config (must match TextNormalizer's max_chars)."""
+        return {"max_chars": 500}
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Overrule the classifier where the input is not a real question."""
+        for message in messages:
+            text = message.get(TEXT) or ""
+            too_long = (message.get(ORIGINAL_LENGTH) or 0) > self.config["max_chars"]
+            if too_long or not has_words(text):
+                message.set(
+                    INTENT,
+                    {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0},
+                    add_to_output=True,
+                )
+                message.set(ENTITIES, [], add_to_output=True)
+        return messages

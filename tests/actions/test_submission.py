@@ -1,0 +1,163 @@
+"""Submitting, retrying and abandoning requests, against the real backend."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+from rasa_sdk.events import FollowupAction, SlotSet
+
+from actions.backend_client import get_client
+from actions.request_kinds import HOSPITAL, HOUSING, SCHOOLING
+from actions.submission import ActionAbandonRequest, ActionRetrySubmission, ActionSubmitRequest
+from tests.actions.conftest import make_tracker, texts
+
+VALID_ID = "11010519491231002X"
+
+
+def notice_version(kind: str) -> str:
+    return get_client().get_consent_notice(kind)["version"]
+
+
+def housing_slots(**overrides: Any) -> dict[str, Any]:
+    slots = {
+        "request_kind": "housing",
+        "privacy_consent": True,
+        "consent_notice_version": notice_version("housing"),
+        "consent_agreed_at": "2026-11-27T10:00:00+08:00",
+        "request_confirmed": True,
+        "housing_type": "talent_apartment",
+        "district": "渝北区",
+        "household_size": 3.0,
+        "move_in_month": "2027-03",
+        "applicant_name": "张伟",
+        "phone": "13812345678",
+        "id_number": VALID_ID,
+    }
+    return {**slots, **overrides}
+
+
+def slot_events(events: list[Any]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def count_requests(db_path: Any) -> int:
+    with sqlite3.connect(db_path) as conn:
+        tables = [r[0] for r in conn.execute("select name from sqlite_master where type='table'")]
+        table = "service_request" if "service_request" in tables else next(t for t in tables if "request" in t and "event" not in t and "idempot" not in t)
+        return int(conn.execute(f"select count(*) from {table}").fetchone()[0])
+
+
+@pytest.mark.asyncio
+async def test_submit_creates_the_request_and_clears_the_form(
+    client_settings: None, backend: dict[str, Any], dispatcher: Any, domain: Any
+) -> None:
+    before = count_requests(backend["db_path"])
+    events = await ActionSubmitRequest().run(dispatcher, make_tracker(housing_slots()), domain)
+    slots = slot_events(events)
+    assert slots["last_request_number"].startswith("HS")
+    assert all(slots[s] is None for s in ("phone", "id_number", "district", "privacy_consent"))
+    reply = texts(dispatcher)[0]
+    assert slots["last_request_number"] in reply
+    assert "138****5678" in reply and "13812345678" not in reply
+    assert count_requests(backend["db_path"]) == before + 1
+
+
+@pytest.mark.asyncio
+async def test_backend_down_keeps_details_and_retry_does_not_duplicate(
+    backend: dict[str, Any], dispatcher: Any, domain: Any, monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
+    request.getfixturevalue("client_settings")
+    slots = housing_slots(phone="13900001111")
+    request.getfixturevalue("offline_backend")
+    down_events = await ActionSubmitRequest().run(dispatcher, make_tracker(slots), domain)
+    kept = slot_events(down_events)
+    assert kept["submission_pending"] is True and kept["idempotency_key"]
+    assert "phone" not in kept, "the collected details must stay in the conversation"
+    assert texts(dispatcher) == ["utter_backend_unavailable"]
+
+    request.getfixturevalue("client_settings")
+    before = count_requests(backend["db_path"])
+    retry_slots = {**slots, **kept}
+    first = slot_events(await ActionRetrySubmission().run(dispatcher, make_tracker(retry_slots), domain))
+    # the answer to the retry was lost on the way back: the user retries again
+    second = slot_events(await ActionRetrySubmission().run(dispatcher, make_tracker(retry_slots), domain))
+    assert first["last_request_number"] == second["last_request_number"]
+    assert count_requests(backend["db_path"]) == before + 1
+
+
+@pytest.mark.asyncio
+async def test_declined_consent_is_never_submitted(
+    client_settings: None, backend: dict[str, Any], dispatcher: Any, domain: Any
+) -> None:
+    before = count_requests(backend["db_path"])
+    events = await ActionSubmitRequest().run(
+        dispatcher, make_tracker(housing_slots(privacy_consent=False)), domain
+    )
+    assert texts(dispatcher) == ["utter_consent_declined"]
+    assert slot_events(events)["phone"] is None
+    assert count_requests(backend["db_path"]) == before
+
+
+@pytest.mark.asyncio
+async def test_a_refused_field_is_asked_again(
+    client_settings: None, dispatcher: Any, domain: Any
+) -> None:
+    # the NLU can be bypassed ("/inform{...}"): the backend is the last check
+    events = await ActionSubmitRequest().run(
+        dispatcher, make_tracker(housing_slots(district="火星区")), domain
+    )
+    slots = slot_events(events)
+    assert slots["district"] is None and slots["request_confirmed"] is None
+    assert any(isinstance(e, dict) and e.get("event") == "followup" for e in events) or FollowupAction(
+        HOUSING.form
+    ) in events
+    assert "提交未成功" in texts(dispatcher)[0]
+
+
+@pytest.mark.asyncio
+async def test_schooling_and_hospital_requests_are_created(
+    client_settings: None, dispatcher: Any, domain: Any
+) -> None:
+    hospital = get_client().list_hospitals()[0]
+    common = {
+        "privacy_consent": True,
+        "consent_agreed_at": "2026-11-27T10:00:00+08:00",
+        "request_confirmed": True,
+        "applicant_name": "李娜",
+        "phone": "13698765432",
+    }
+    schooling = {
+        **common, "request_kind": "schooling", "consent_notice_version": notice_version("schooling"),
+        "child_name": "李小明", "school_stage": "primary", "grade": 3.0,
+        "current_school": "成都市实验小学", "target_district": "渝北区",
+    }
+    from datetime import date, timedelta
+
+    visit = (date.today() + timedelta(days=7)).isoformat()
+    hospital_slots = {
+        **common, "request_kind": "hospital", "consent_notice_version": notice_version("hospital"),
+        "hospital": hospital["name"], "department": hospital["departments"][0],
+        "visit_date": visit, "half_day": "am", "reason": "复查", "id_number": VALID_ID,
+    }
+    numbers = []
+    for kind, slots in ((SCHOOLING, schooling), (HOSPITAL, hospital_slots)):
+        events = await ActionSubmitRequest().run(dispatcher, make_tracker(slots), domain)
+        numbers.append(slot_events(events).get("last_request_number"))
+    assert numbers[0].startswith("SC") and numbers[1].startswith("HP"), texts(dispatcher)
+
+
+@pytest.mark.asyncio
+async def test_abandon_clears_everything(dispatcher: Any, domain: Any) -> None:
+    events = await ActionAbandonRequest().run(dispatcher, make_tracker(housing_slots()), domain)
+    assert texts(dispatcher) == ["utter_request_abandoned"]
+    assert set(slot_events(events)) >= set(HOUSING.slots)
+    assert SlotSet("phone", None) in events
+
+
+@pytest.mark.asyncio
+async def test_retry_without_a_pending_submission(dispatcher: Any, domain: Any) -> None:
+    events = await ActionRetrySubmission().run(dispatcher, make_tracker({}), domain)
+    assert events == [] and texts(dispatcher) == ["utter_nothing_to_retry"]

@@ -1,0 +1,128 @@
+"""The whole assistant, started once per test session: three real processes."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.launcher import ROOT, Stack, default_env
+
+MODEL = ROOT / "models" / "yucai.tar.gz"
+ARTIFACTS = ROOT / "var" / "test-results" / "e2e"
+
+
+def free_port() -> int:
+    """Return a TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Start backend, action server and Rasa with the trained model."""
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does it)")
+    workdir = tmp_path_factory.mktemp("stack")
+    env = default_env()
+    action_port = free_port()
+    env.update({
+        "DATABASE_URL": f"sqlite:///{workdir / 'backend.db'}",
+        "BACKEND_PORT": str(free_port()),
+        "ACTION_SERVER_PORT": str(action_port),
+        "RASA_PORT": str(free_port()),
+        "BACKEND_API_TOKEN": "e2e-backend-token",
+        "RASA_API_TOKEN": "e2e-rasa-token",
+        "SANIC_HOST": "127.0.0.1",
+        "BACKEND_READ_TIMEOUT": "5",
+    })
+    env["BACKEND_URL"] = f"http://127.0.0.1:{env['BACKEND_PORT']}"
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n',
+        encoding="utf-8",
+    )
+    stack = Stack(env=env, model=MODEL, endpoints=endpoints, log_dir=ARTIFACTS / "logs")
+    stack.prepare_backend()
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def backend_db(stack: Stack) -> Path:
+    """Return the path of the backend's SQLite database."""
+    return Path(stack.env["DATABASE_URL"].removeprefix("sqlite:///"))
+
+
+def post_json(url: str, body: dict[str, Any], timeout: float = 60) -> tuple[int, Any]:
+    """POST JSON and return the status and decoded body."""
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+@pytest.fixture(scope="session")
+def say(stack: Stack) -> Callable[[str, str], list[dict[str, Any]]]:
+    """Send one message over the REST channel and return the bot's messages."""
+
+    def _say(sender: str, text: str) -> list[dict[str, Any]]:
+        status, body = post_json(f"{stack.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text})
+        assert status == 200, body
+        assert isinstance(body, list)
+        return body
+
+    return _say
+
+
+def joined(messages: list[dict[str, Any]]) -> str:
+    """Return all texts of a reply as one string."""
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def rows(db: Path, sql: str, *params: Any) -> list[sqlite3.Row]:
+    """Query the backend's database directly."""
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return list(conn.execute(sql, params))
+
+
+@pytest.fixture(scope="session")
+def someone_elses_request(stack: Stack) -> str:
+    """Create a request straight through the backend API, as another person."""
+    base, token = stack.backend_url, stack.env["BACKEND_API_TOKEN"]
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def call(method: str, path: str, body: Any = None, extra: dict[str, str] | None = None) -> Any:
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
+        request = urllib.request.Request(
+            f"{base}{path}", data=data, method=method, headers={**headers, **(extra or {})}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    notice = call("GET", "/api/v1/consent/notices/housing")
+    created = call("POST", "/api/v1/requests", {
+        "kind": "housing",
+        "applicant": {"name": "赵敏", "phone": "13500002222", "id_number": "11010519491231002X"},
+        "channel": "rest",
+        "sender_id": "someone-else",
+        "consent": {"notice_version": notice["version"], "agreed_at": "2026-11-27T10:00:00+08:00"},
+        "details": {"housing_type": "youth_rental", "district": "江北区", "household_size": 2,
+                    "move_in_month": "2027-06"},
+    }, {"Idempotency-Key": "e2e-someone-else"})
+    return str(created["number"])
