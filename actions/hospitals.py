@@ -22,6 +22,13 @@ from actions.forms import (
 from actions.request_kinds import HOSPITAL, RequestKind
 
 _SUFFIXES = ("医院", "院")
+# everyday names of departments -> the names hospitals use
+_DEPARTMENT_ALIASES = {
+    "心内科": "心血管内科", "心脏": "心血管内科", "消化科": "消化内科", "呼吸科": "呼吸内科",
+    "神内": "神经内科", "牙科": "口腔科", "看牙": "口腔科", "外科": "普外科", "妇科": "妇产科",
+    "产科": "妇产科", "小儿科": "儿科", "急诊": "急诊科", "体检": "体检中心", "肿瘤": "肿瘤科",
+    "中医": "中医科", "耳鼻喉": "耳鼻喉科", "内分泌": "内分泌科", "皮肤": "皮肤科", "眼睛": "眼科",
+}
 
 
 def _names(hospital: dict[str, Any]) -> list[str]:
@@ -52,6 +59,9 @@ def match_hospital(text: str, hospitals: list[dict[str, Any]]) -> dict[str, Any]
 def match_department(text: str, departments: list[str]) -> str | None:
     """Find the department named in the text (心内科 matches 心血管内科)."""
     text = text.strip()
+    for alias, name in _DEPARTMENT_ALIASES.items():
+        if alias in text and name in departments:
+            return name
     exact = [d for d in departments if d in text]
     if exact:
         return max(exact, key=len)

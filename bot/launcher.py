@@ -175,12 +175,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run the assistant until Ctrl-C (or, with --shell, chat in this terminal)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default=str(ROOT / "models" / "yucai.tar.gz"))
+    parser.add_argument("--endpoints", default=str(ROOT / "endpoints.yml"))
     parser.add_argument("--shell", action="store_true", help="chat in the terminal")
     args = parser.parse_args(argv)
     env = default_env()
     env.setdefault("SANIC_HOST", "127.0.0.1")
     (ROOT / "var").mkdir(exist_ok=True)
-    stack = Stack(env=env, model=Path(args.model))
+    stack = Stack(env=env, model=Path(args.model), endpoints=Path(args.endpoints))
     stopping = False
 
     def _stop(signum: int, _frame: object) -> None:

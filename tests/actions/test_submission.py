@@ -11,9 +11,16 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from actions.backend_client import get_client
 from actions.request_kinds import HOSPITAL, HOUSING, SCHOOLING
 from actions.submission import ActionAbandonRequest, ActionRetrySubmission, ActionSubmitRequest
-from tests.actions.conftest import make_tracker, texts
+from actions import backend_client, settings
+from tests.actions.conftest import free_port, make_tracker, texts
 
 VALID_ID = "11010519491231002X"
+
+
+def point_actions_at(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("BACKEND_URL", url)
+    settings.get_settings.cache_clear()
+    backend_client.get_client.cache_clear()
 
 
 def notice_version(kind: str) -> str:
@@ -45,8 +52,8 @@ def slot_events(events: list[Any]) -> dict[str, Any]:
 def count_requests(db_path: Any) -> int:
     with sqlite3.connect(db_path) as conn:
         tables = [r[0] for r in conn.execute("select name from sqlite_master where type='table'")]
-        table = "service_request" if "service_request" in tables else next(t for t in tables if "request" in t and "event" not in t and "idempot" not in t)
-        return int(conn.execute(f"select count(*) from {table}").fetchone()[0])
+        assert "service_request" in tables
+        return int(conn.execute("select count(*) from service_request").fetchone()[0])
 
 
 @pytest.mark.asyncio
@@ -66,19 +73,18 @@ async def test_submit_creates_the_request_and_clears_the_form(
 
 @pytest.mark.asyncio
 async def test_backend_down_keeps_details_and_retry_does_not_duplicate(
-    backend: dict[str, Any], dispatcher: Any, domain: Any, monkeypatch: pytest.MonkeyPatch,
-    request: pytest.FixtureRequest,
+    client_settings: None, backend: dict[str, Any], dispatcher: Any, domain: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    request.getfixturevalue("client_settings")
     slots = housing_slots(phone="13900001111")
-    request.getfixturevalue("offline_backend")
+    point_actions_at(monkeypatch, f"http://127.0.0.1:{free_port()}")
     down_events = await ActionSubmitRequest().run(dispatcher, make_tracker(slots), domain)
     kept = slot_events(down_events)
     assert kept["submission_pending"] is True and kept["idempotency_key"]
     assert "phone" not in kept, "the collected details must stay in the conversation"
     assert texts(dispatcher) == ["utter_backend_unavailable"]
 
-    request.getfixturevalue("client_settings")
+    point_actions_at(monkeypatch, backend["url"])
     before = count_requests(backend["db_path"])
     retry_slots = {**slots, **kept}
     first = slot_events(await ActionRetrySubmission().run(dispatcher, make_tracker(retry_slots), domain))
@@ -150,7 +156,7 @@ async def test_schooling_and_hospital_requests_are_created(
 
 
 @pytest.mark.asyncio
-async def test_abandon_clears_everything(dispatcher: Any, domain: Any) -> None:
+async def test_abandon_clears_everything(client_settings: None, dispatcher: Any, domain: Any) -> None:
     events = await ActionAbandonRequest().run(dispatcher, make_tracker(housing_slots()), domain)
     assert texts(dispatcher) == ["utter_request_abandoned"]
     assert set(slot_events(events)) >= set(HOUSING.slots)

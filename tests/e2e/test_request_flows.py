@@ -100,8 +100,13 @@ def test_hospital_request_with_a_question_in_the_middle(say: Say, backend_db: Pa
     row = request_row(backend_db, number)
     details = json.loads(row["details"])
     assert details["department"] == "骨科" and details["half_day"] == "am"
-    consents = rows(backend_db, "select * from consent_record where request_id = ?", row["id"])
-    assert len(consents) == 1 and "hospital" in consents[0]["notice_version"]
+    consents = rows(
+        backend_db,
+        "select n.version, c.agreed_at from consent_record c"
+        " join consent_notice n on n.id = c.notice_id where c.request_id = ?",
+        row["id"],
+    )
+    assert len(consents) == 1 and consents[0]["version"].startswith("2026-11-27.hospital")
 
 
 def test_stopping_half_way_stores_nothing(say: Say, backend_db: Path) -> None:

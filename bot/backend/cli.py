@@ -1,0 +1,87 @@
+"""Operator commands: ``python -m bot.backend.cli init-db | import-hospitals PATH | serve``."""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+import uvicorn
+from uvicorn.config import LOGGING_CONFIG
+
+from bot.backend.bootstrap import import_hospitals_file, init_db
+from bot.backend.config import Settings
+from bot.backend.errors import BackendError
+from bot.backend.main import create_app
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _init_db(settings: Settings, _args: argparse.Namespace) -> int:
+    report = init_db(settings.database_url, now=_now())
+    print(
+        f"数据库已升级到最新结构；区县：新增 {report.districts.created}，"
+        f"更新 {report.districts.updated}；告知书新增 {report.notices_added} 个版本。"
+    )
+    if report.hospitals is None:
+        print("已有医院数据，未导入样例医院。")
+    else:
+        print(f"已导入样例医院 {report.hospitals.created} 家（样例数据，仅供开发演示）。")
+    return 0
+
+
+def _import_hospitals(settings: Settings, args: argparse.Namespace) -> int:
+    summary = import_hospitals_file(settings.database_url, path=args.path, now=_now())
+    print(f"医院导入完成：新增 {summary.created} 家，更新 {summary.updated} 家。")
+    return 0
+
+
+def _serve(settings: Settings, _args: argparse.Namespace) -> int:
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["loggers"]["bot.backend"] = {"handlers": ["default"], "level": "INFO"}
+    uvicorn.run(
+        create_app(settings),
+        host=settings.backend_host,
+        port=settings.backend_port,
+        log_config=log_config,
+        proxy_headers=False,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe the subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.backend.cli", description="渝才助手服务申请后端的运维命令"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "init-db", help="升级数据库结构，载入区县与告知书；没有医院时导入样例医院"
+    ).set_defaults(handler=_init_db)
+    importer = commands.add_parser("import-hospitals", help="从 CSV 导入医院（按 code 更新）")
+    importer.add_argument("path", type=Path, help="医院 CSV 文件路径")
+    importer.set_defaults(handler=_import_hospitals)
+    commands.add_parser(
+        "serve", help="在 BACKEND_HOST:BACKEND_PORT 上启动服务（默认仅本机）"
+    ).set_defaults(handler=_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand and turn known errors into a message and exit code 1."""
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    try:
+        return int(args.handler(settings, args))
+    except BackendError as exc:
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

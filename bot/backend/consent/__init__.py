@@ -1,0 +1,1 @@
+"""Personal-data notices (versioned texts) and records of each applicant's consent."""

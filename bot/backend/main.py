@@ -1,0 +1,74 @@
+"""Build the FastAPI app: wiring only, no work at import beyond reading settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+
+from fastapi import APIRouter, Depends, FastAPI
+
+import bot.backend.models  # noqa: F401 - register every table with the mappers
+from bot.backend.config import Settings
+from bot.backend.consent.router import router as consent_router
+from bot.backend.db import create_db_engine, create_session_factory
+from bot.backend.errors import install_error_handlers
+from bot.backend.limits import BodySizeLimitMiddleware
+from bot.backend.logs import install_log_masking
+from bot.backend.migrate import is_up_to_date
+from bot.backend.reference.router import router as reference_router
+from bot.backend.requests.router import router as requests_router
+from bot.backend.security import require_token
+
+
+def utc_now() -> datetime:
+    """Read the wall clock as an aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the database engine when serving starts and close it at shutdown."""
+    engine = create_db_engine(app.state.settings.database_url)
+    if not is_up_to_date(engine):
+        engine.dispose()
+        raise RuntimeError(
+            "the database schema is missing or old: run `python -m bot.backend.cli init-db`"
+        )
+    app.state.session_factory = create_session_factory(engine)
+    try:
+        yield
+    finally:
+        engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Assemble the backend for ``settings`` (read from the environment if omitted)."""
+    settings = settings or Settings()
+    app = FastAPI(
+        title="渝才助手服务申请后端",
+        version="1.0.0",
+        description="Service requests of Yucai; see docs/backend-api.md.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = utc_now
+
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
+    api.include_router(reference_router)
+    api.include_router(consent_router)
+    api.include_router(requests_router)
+    app.include_router(api)
+
+    @app.get("/health", tags=["health"])
+    def health() -> dict[str, str]:
+        """Answer liveness probes without touching the database."""
+        return {"status": "ok"}
+
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    install_error_handlers(app)
+    install_log_masking()
+    return app
+
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""Reference data: districts, housing types, school stages, hospitals and departments."""

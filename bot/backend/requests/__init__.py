@@ -1,0 +1,1 @@
+"""Service requests: numbering, lifecycle, audit events and idempotent creation."""

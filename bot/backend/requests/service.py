@@ -1,0 +1,280 @@
+"""Creating, finding and moving service requests; each write is one committed unit.
+
+Audit events are only ever inserted here; the database refuses to update or
+delete them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.backend.consent import service as consent
+from bot.backend.errors import (
+    IdempotencyConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+)
+from bot.backend.requests.checks import checked_details
+from bot.backend.requests.lifecycle import (
+    APPLICANT_ACTOR,
+    NUMBER_PATTERN,
+    STATUS_LABELS,
+    can_cancel,
+    can_move,
+)
+from bot.backend.requests.models import RequestEvent, ServiceRequest
+from bot.backend.requests.numbering import next_number
+from bot.backend.requests.schemas import AnyRequestCreate
+
+#: One message for "no such number" and "wrong phone": neither may be told apart.
+_NOT_FOUND_MESSAGE = "未找到与该编号和手机号匹配的申请，请核对后再试。"
+
+
+@dataclass(frozen=True)
+class CreateOutcome:
+    """The request, and whether this call created it or replayed an earlier one."""
+
+    request: ServiceRequest
+    created: bool
+
+
+def fingerprint(payload: AnyRequestCreate) -> str:
+    """Hash the validated body, so a retried submission is recognised as the same."""
+    canonical = json.dumps(
+        payload.model_dump(mode="json"),
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def create_request(
+    session: Session,
+    *,
+    payload: AnyRequestCreate,
+    idempotency_key: str,
+    now: datetime,
+    tz: ZoneInfo,
+) -> CreateOutcome:
+    """Create a request once per idempotency key, with its consent and first event."""
+    request_hash = fingerprint(payload)
+    earlier = _find_by_key(session, idempotency_key)
+    if earlier is not None:
+        return _replay(earlier, request_hash)
+    notice, agreed_at = consent.check_consent(
+        session, kind=payload.kind, consent=payload.consent, now=now, tz=tz
+    )
+    local_today = now.astimezone(tz).date()
+    details = checked_details(session, payload=payload, today=local_today)
+    try:
+        request = ServiceRequest(
+            number=next_number(session, kind=payload.kind, local_date=local_today),
+            kind=payload.kind,
+            status="submitted",
+            applicant_name=payload.applicant.name,
+            applicant_phone=payload.applicant.phone,
+            applicant_id_number=payload.applicant.id_number,
+            channel=payload.channel,
+            sender_id=payload.sender_id,
+            details=details,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(request)
+        session.flush()  # a concurrent twin fails here, on the unique key
+        consent.record_consent(
+            session,
+            request_id=request.id,
+            notice=notice,
+            channel=payload.channel,
+            sender_id=payload.sender_id,
+            agreed_at=agreed_at,
+            now=now,
+        )
+        _append_event(
+            session,
+            request=request,
+            actor=APPLICANT_ACTOR,
+            action="created",
+            from_status=None,
+            note=f"渠道：{payload.channel}",
+            now=now,
+        )
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        earlier = _find_by_key(session, idempotency_key)
+        if earlier is None:
+            raise
+        return _replay(earlier, request_hash)
+    return CreateOutcome(request=request, created=True)
+
+
+def get_request(session: Session, *, number: str) -> ServiceRequest:
+    """Find a request by its number (staff use: no ownership proof)."""
+    request = _find_by_number(session, number)
+    if request is None:
+        raise NotFoundError("未找到该编号的申请，请核对后再试。")
+    return request
+
+
+def lookup_request(session: Session, *, number: str, phone_last4: str) -> ServiceRequest:
+    """Find a request for its owner, who proves it with the phone's last four digits."""
+    request = _find_by_number(session, number)
+    stored_last4 = request.applicant_phone[-4:] if request is not None else "----"
+    matches = hmac.compare_digest(stored_last4.encode(), phone_last4.encode())
+    if request is None or not matches:
+        raise NotFoundError(_NOT_FOUND_MESSAGE)
+    return request
+
+
+def cancel_request(
+    session: Session, *, number: str, phone_last4: str, reason: str, now: datetime
+) -> ServiceRequest:
+    """Cancel an open request on its owner's behalf."""
+    request = lookup_request(session, number=number, phone_last4=phone_last4)
+    if not can_cancel(request.status):
+        raise InvalidTransitionError(
+            f"该申请{STATUS_LABELS[request.status]}，无法取消。"
+        )
+    return _move(
+        session,
+        request=request,
+        to_status="cancelled",
+        actor=APPLICANT_ACTOR,
+        action="cancelled",
+        note=reason or None,
+        now=now,
+    )
+
+
+def update_status(
+    session: Session,
+    *,
+    number: str,
+    status: str,
+    actor: str,
+    note: str,
+    now: datetime,
+) -> ServiceRequest:
+    """Move a request along its lifecycle on behalf of an agent or staff member."""
+    request = get_request(session, number=number)
+    if not can_move(request.status, status):
+        raise InvalidTransitionError(
+            f"申请当前为“{STATUS_LABELS[request.status]}”，"
+            f"不能变更为“{STATUS_LABELS[status]}”。"
+        )
+    return _move(
+        session,
+        request=request,
+        to_status=status,
+        actor=actor,
+        action="status_changed",
+        note=note or None,
+        now=now,
+    )
+
+
+def list_events(session: Session, *, number: str) -> list[RequestEvent]:
+    """List a request's audit trail, oldest first."""
+    request = get_request(session, number=number)
+    return list(
+        session.scalars(
+            select(RequestEvent)
+            .where(RequestEvent.request_id == request.id)
+            .order_by(RequestEvent.created_at, RequestEvent.id)
+        )
+    )
+
+
+def _find_by_key(session: Session, key: str) -> ServiceRequest | None:
+    return session.scalar(
+        select(ServiceRequest).where(ServiceRequest.idempotency_key == key)
+    )
+
+
+def _find_by_number(session: Session, number: str) -> ServiceRequest | None:
+    """Find by number; text that is not shaped like a number never reaches SQL."""
+    candidate = number.strip().upper()
+    if not NUMBER_PATTERN.fullmatch(candidate):
+        return None
+    return session.scalar(select(ServiceRequest).where(ServiceRequest.number == candidate))
+
+
+def _replay(request: ServiceRequest, request_hash: str) -> CreateOutcome:
+    """Return the earlier request for a retry; refuse a different body under one key."""
+    if not hmac.compare_digest(request.request_hash, request_hash):
+        raise IdempotencyConflictError()
+    return CreateOutcome(request=request, created=False)
+
+
+def _move(
+    session: Session,
+    *,
+    request: ServiceRequest,
+    to_status: str,
+    actor: str,
+    action: str,
+    note: str | None,
+    now: datetime,
+) -> ServiceRequest:
+    """Change the status only if nobody changed it meanwhile, and log the change."""
+    from_status = request.status
+    result = session.execute(
+        update(ServiceRequest)
+        .where(ServiceRequest.id == request.id, ServiceRequest.status == from_status)
+        .values(status=to_status, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise InvalidTransitionError("该申请的状态刚刚发生了变化，请刷新后再试。")
+    _append_event(
+        session,
+        request=request,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        now=now,
+    )
+    session.commit()
+    session.refresh(request)
+    return request
+
+
+def _append_event(
+    session: Session,
+    *,
+    request: ServiceRequest,
+    actor: str,
+    action: str,
+    from_status: str | None,
+    note: str | None,
+    now: datetime,
+    to_status: str | None = None,
+) -> RequestEvent:
+    event = RequestEvent(
+        request_id=request.id,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status or request.status,
+        note=note,
+        created_at=now,
+    )
+    session.add(event)
+    return event

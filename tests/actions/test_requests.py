@@ -1,0 +1,84 @@
+"""Status lookup and cancellation against the real backend over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.backend_client import get_client
+from actions.requests import (
+    NOT_FOUND,
+    ActionCancelRequest,
+    ActionLookupRequest,
+    ValidateCancelForm,
+)
+from tests.actions.conftest import make_tracker, texts
+
+
+@pytest.fixture
+def owned_request(client_settings: None) -> dict[str, Any]:
+    """A housing request owned by the phone 13511112222."""
+    client = get_client()
+    notice = client.get_consent_notice("housing")
+    return client.create_request(
+        {
+            "kind": "housing",
+            "applicant": {"name": "陈晨", "phone": "13511112222", "id_number": "11010519491231002X"},
+            "channel": "rest",
+            "sender_id": "owner",
+            "consent": {"notice_version": notice["version"], "agreed_at": "2026-11-27T10:00:00+08:00"},
+            "details": {"housing_type": "youth_rental", "district": "江北区", "household_size": 1,
+                        "move_in_month": "2027-05"},
+        },
+        idempotency_key=f"owned-{id(object())}",
+    )
+
+
+@pytest.mark.asyncio
+async def test_the_owner_sees_the_status(owned_request: dict[str, Any], dispatcher: Any, domain: Any) -> None:
+    tracker = make_tracker({"request_number": owned_request["number"], "phone_last4": "2222"})
+    events = await ActionLookupRequest().run(dispatcher, tracker, domain)
+    reply = texts(dispatcher)[0]
+    assert owned_request["number"] in reply and "已提交" in reply
+    assert {e["name"] for e in events} >= {"request_number", "phone_last4"}
+
+
+@pytest.mark.asyncio
+async def test_unknown_and_not_yours_read_the_same(owned_request: dict[str, Any], domain: Any) -> None:
+    replies = []
+    for number, last4 in ((owned_request["number"], "9999"), ("HS20200101-0001", "2222")):
+        dispatcher = CollectingDispatcher()
+        await ActionLookupRequest().run(dispatcher, make_tracker({"request_number": number, "phone_last4": last4}), domain)
+        replies.append(texts(dispatcher))
+    assert replies[0] == replies[1] == [NOT_FOUND]
+
+
+@pytest.mark.asyncio
+async def test_cancel_form_refuses_a_wrong_phone_before_asking_to_confirm(
+    owned_request: dict[str, Any], dispatcher: Any, domain: Any
+) -> None:
+    tracker = make_tracker(
+        {"request_number": owned_request["number"]}, text="0000", active_loop="cancel_form",
+        set_this_turn={"phone_last4": "0000"},
+    )
+    events = await ValidateCancelForm().run(dispatcher, tracker, domain)
+    slots = {e["name"]: e["value"] for e in events}
+    assert slots["phone_last4"] is None and slots["request_number"] is None
+    assert NOT_FOUND in texts(dispatcher)
+
+
+@pytest.mark.asyncio
+async def test_cancel_after_yes_and_not_after_no(owned_request: dict[str, Any], dispatcher: Any, domain: Any) -> None:
+    proof = {"request_number": owned_request["number"], "phone_last4": "2222"}
+    await ActionCancelRequest().run(dispatcher, make_tracker({**proof, "cancel_confirmed": False}), domain)
+    assert texts(dispatcher) == ["utter_cancel_kept"]
+    assert get_client().lookup_request(owned_request["number"], "2222")["status"] == "submitted"
+
+    await ActionCancelRequest().run(dispatcher, make_tracker({**proof, "cancel_confirmed": True}), domain)
+    assert "已为您取消" in texts(dispatcher)[-1]
+    assert get_client().lookup_request(owned_request["number"], "2222")["status"] == "cancelled"
+
+    await ActionCancelRequest().run(dispatcher, make_tracker({**proof, "cancel_confirmed": True}), domain)
+    assert texts(dispatcher)[-1].startswith("无法取消")

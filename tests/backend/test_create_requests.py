@@ -1,0 +1,166 @@
+"""Creating each kind of request: numbers, masking, stored data and consent."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.backend.consent.models import ConsentRecord
+from bot.backend.requests.models import RequestEvent, ServiceRequest
+from tests.backend import payloads
+from tests.backend.conftest import Submit
+
+NUMBER = re.compile(r"^(HS|SC|HP)20261127-\d{4}$")
+
+
+@pytest.mark.parametrize(
+    ("kind", "prefix"), [("housing", "HS"), ("schooling", "SC"), ("hospital", "HP")]
+)
+def test_create_returns_201_with_a_numbered_masked_request(
+    submit: Submit, kind: str, prefix: str
+) -> None:
+    response = submit(payloads.BUILDERS[kind]())
+    assert response.status_code == 201, response.text
+    assert "idempotent-replay" not in response.headers
+    body = response.json()
+    assert body["number"] == f"{prefix}20261127-0001"
+    assert NUMBER.match(body["number"])
+    assert body["kind"] == kind
+    assert body["status"] == "submitted"
+    assert body["status_label"] == "已提交"
+    assert body["channel"] == "rest"
+    assert body["applicant"]["name"] == "张*"
+    assert body["applicant"]["phone"] == "138****5678"
+    expected_id = None if kind == "schooling" else "1101**********002X"
+    assert body["applicant"]["id_number"] == expected_id
+    assert payloads.PHONE not in response.text
+    assert payloads.ID_NUMBER not in response.text
+    assert body["created_at"] == "2026-11-27T10:00:00+08:00"
+    assert body["updated_at"] == body["created_at"]
+
+
+def test_housing_details_are_returned(submit: Submit) -> None:
+    details = submit(payloads.housing(district="渝北")).json()["details"]
+    assert details == {
+        "housing_type": "talent_apartment",
+        "district": "渝北区",  # the alias is stored under its canonical name
+        "household_size": 3,
+        "move_in_month": "2027-01",
+    }
+
+
+def test_schooling_masks_the_child_name(submit: Submit) -> None:
+    response = submit(payloads.schooling())
+    details = response.json()["details"]
+    assert details["child_name"] == "王**"
+    assert "王小明" not in response.text
+    assert details["target_district"] == "两江新区"
+    assert details["stage"] == "primary" and details["grade"] == 3
+
+
+def test_hospital_details_name_the_hospital_and_mask_numbers_in_free_text(
+    submit: Submit,
+) -> None:
+    response = submit(payloads.hospital(reason="胸闷，家属电话13900001111"))
+    details = response.json()["details"]
+    assert details["hospital_name"] == "重庆医科大学附属第一医院"
+    assert details["reason"] == "胸闷，家属电话139****1111"
+    assert "13900001111" not in response.text
+
+
+def test_personal_data_is_stored_whole(submit: Submit, session: Session) -> None:
+    number = submit(payloads.hospital()).json()["number"]
+    stored = session.scalar(select(ServiceRequest).where(ServiceRequest.number == number))
+    assert stored is not None
+    assert stored.applicant_name == "张三"
+    assert stored.applicant_phone == payloads.PHONE
+    assert stored.applicant_id_number == payloads.ID_NUMBER
+    assert stored.sender_id == "web-abc"
+    assert stored.created_at == datetime(2026, 11, 27, 2, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("kind", ["housing", "schooling", "hospital"])
+def test_consent_is_stored_with_version_and_time(
+    submit: Submit, session: Session, kind: str
+) -> None:
+    number = submit(payloads.BUILDERS[kind]()).json()["number"]
+    record = session.scalar(
+        select(ConsentRecord)
+        .join(ServiceRequest, ConsentRecord.request_id == ServiceRequest.id)
+        .where(ServiceRequest.number == number)
+    )
+    assert record is not None
+    assert record.notice.version == payloads.NOTICE_VERSIONS[kind]
+    assert record.notice.kind == kind
+    assert record.agreed_at == datetime(2026, 11, 27, 1, 58, tzinfo=timezone.utc)
+    assert record.recorded_at == datetime(2026, 11, 27, 2, 0, tzinfo=timezone.utc)
+    assert record.channel == "rest" and record.sender_id == "web-abc"
+
+
+def test_creation_appends_a_created_event(submit: Submit, session: Session) -> None:
+    number = submit(payloads.housing()).json()["number"]
+    events = session.scalars(
+        select(RequestEvent)
+        .join(ServiceRequest, RequestEvent.request_id == ServiceRequest.id)
+        .where(ServiceRequest.number == number)
+    ).all()
+    assert [(e.actor, e.action, e.from_status, e.to_status) for e in events] == [
+        ("applicant", "created", None, "submitted")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "stored"),
+    [
+        ("applicant.phone", "+86 138-1234-5678", "13812345678"),
+        ("applicant.phone", " 13812345678 ", "13812345678"),
+        ("applicant.id_number", "11010519491231002x", "11010519491231002X"),
+        ("applicant.name", "  张三  ", "张三"),
+        ("applicant.name", "阿依古丽·买买提", "阿依古丽·买买提"),
+    ],
+)
+def test_input_is_normalised_before_storing(
+    submit: Submit, session: Session, path: str, value: str, stored: str
+) -> None:
+    response = submit(payloads.with_change(payloads.housing(), path, value))
+    assert response.status_code == 201, response.text
+    row = session.scalar(
+        select(ServiceRequest).where(ServiceRequest.number == response.json()["number"])
+    )
+    assert getattr(row, "_".join(path.split("."))) == stored
+
+
+@pytest.mark.parametrize(
+    "channel", ["rest", "socketio", "wechat", "hotline", "cli"]
+)
+def test_every_channel_is_accepted(submit: Submit, channel: str) -> None:
+    body: dict[str, Any] = payloads.with_change(payloads.housing(), "channel", channel)
+    response = submit(body)
+    assert response.status_code == 201
+    assert response.json()["channel"] == channel
+
+
+@pytest.mark.parametrize("id_number", [..., None, ""], ids=["absent", "null", "empty"])
+def test_schooling_takes_no_id_number(submit: Submit, session: Session, id_number: Any) -> None:
+    body = payloads.with_change(payloads.schooling(), "applicant.id_number", id_number)
+    response = submit(body)
+    assert response.status_code == 201, response.text
+    assert response.json()["applicant"]["id_number"] is None
+    assert session.scalars(select(ServiceRequest.applicant_id_number)).one() is None
+
+
+def test_hospital_reason_and_green_channel_are_optional(submit: Submit) -> None:
+    body = payloads.with_change(payloads.hospital(), "details.reason", ...)
+    body = payloads.with_change(body, "details.green_channel", ...)
+    details = submit(body).json()["details"]
+    assert details["reason"] == "" and details["green_channel"] is False
+
+
+def test_hospital_visit_may_be_today_or_sixty_days_ahead(submit: Submit) -> None:
+    assert submit(payloads.hospital(visit_date="2026-11-27")).status_code == 201
+    assert submit(payloads.hospital(visit_date="2027-01-26")).status_code == 201

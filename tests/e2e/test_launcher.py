@@ -1,0 +1,66 @@
+"""`make run`'s launcher starts all three processes and Ctrl-C stops them all."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from bot.launcher import ROOT
+from tests.e2e.conftest import MODEL, free_port
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def test_ctrl_c_stops_every_process(tmp_path: pytest.TempPathFactory) -> None:
+    ports = {"BACKEND_PORT": free_port(), "ACTION_SERVER_PORT": free_port(), "RASA_PORT": free_port()}
+    env = {
+        **os.environ,
+        **{k: str(v) for k, v in ports.items()},
+        "DATABASE_URL": f"sqlite:///{tmp_path}/backend.db",  # type: ignore[operator]
+        "BACKEND_URL": f"http://127.0.0.1:{ports['BACKEND_PORT']}",
+    }
+    endpoints = tmp_path / "endpoints.yml"  # type: ignore[operator]
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{ports["ACTION_SERVER_PORT"]}/webhook"\n',
+        encoding="utf-8",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.launcher", "--model", str(MODEL), "--endpoints", str(endpoints)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True, text=True,
+    )
+    output: list[str] = []
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()  # type: ignore[union-attr]
+            output.append(line)
+            if "is running" in line or process.poll() is not None:
+                break
+        assert any("is running" in line for line in output), "".join(output[-40:])
+        urls = [
+            f"http://127.0.0.1:{ports['BACKEND_PORT']}/health",
+            f"http://127.0.0.1:{ports['ACTION_SERVER_PORT']}/health",
+            f"http://127.0.0.1:{ports['RASA_PORT']}/",
+        ]
+        assert all(answers(url) for url in urls)
+
+        os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        process.communicate(timeout=60)
+        assert process.returncode == 0
+        assert not any(answers(url) for url in urls)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
