@@ -6,6 +6,7 @@ phone; an unknown number and a wrong phone get the very same answer.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -42,12 +43,12 @@ def describe(request: dict[str, Any]) -> str:
     return f"{title} {request['number']}，当前状态：{status}（更新于 {request['updated_at'][:16].replace('T', ' ')}）。"
 
 
-class _LookupFormValidation(FormValidationAction):
+class _LookupFormValidation(FormValidationAction, ABC):
     """Number and phone proof, shared by the status and cancel forms."""
 
-    def name(self) -> str:  # pragma: no cover - overridden
+    @abstractmethod
+    def name(self) -> str:
         """Return the action name."""
-        raise NotImplementedError
 
     def validate_request_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

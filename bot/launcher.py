@@ -97,7 +97,8 @@ class Stack:
                 "actions",
                 [str(RASA_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
                  "--port", env["ACTION_SERVER_PORT"],
-                 "--logging-config-file", str(ROOT / "bot" / "logging.yml")],
+                 # (sic) rasa-sdk 3.6 spells this flag with an underscore
+                 "--logging-config_file", str(ROOT / "bot" / "logging.yml")],
                 f"http://127.0.0.1:{env['ACTION_SERVER_PORT']}/health",
             ),
         ]

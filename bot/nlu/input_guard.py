@@ -69,7 +69,8 @@ class TextNormalizer(_Stateless):
         text = message.get(TEXT)
         if not isinstance(text, str):
             return
-        message.set(ORIGINAL_LENGTH, len(text))
+        # kept in the parse data, so actions can tell a cut message from a short one
+        message.set(ORIGINAL_LENGTH, len(text), add_to_output=True)
         message.set(TEXT, to_half_width(text)[: self.config["max_chars"]])
 
 
