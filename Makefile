@@ -69,7 +69,7 @@ test-backend: setup
 	$(BACKEND_VENV)/bin/python -m pytest tests/backend -q
 
 test-rasa: setup $(MODEL)
-	$(RASA) test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out var/test-results --quiet
+	$(RASA) test core --e2e --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out var/test-results --quiet
 
 test-e2e: setup $(MODEL)
 	$(RASA_VENV)/bin/python -m pytest tests/e2e -q
