@@ -22,7 +22,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SANIC_HOST ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup run chat test test-unit test-backend test-rasa test-e2e train validate clean
+.PHONY: help setup run chat lint test test-unit test-backend test-rasa test-e2e train validate clean
 
 help:
 	@echo "make run    set up, train if needed, start backend + actions + Rasa (Ctrl-C stops)"
@@ -59,6 +59,10 @@ run: setup $(MODEL)
 chat: setup $(MODEL)
 	$(RASA_VENV)/bin/python -m bot.launcher --model $(MODEL) --shell
 
+lint: setup
+	$(RASA_VENV)/bin/ruff check actions bot tests
+	$(RASA_VENV)/bin/ruff format --check actions bot tests
+
 validate: setup
 	$(RASA) data validate --quiet
 
@@ -74,7 +78,7 @@ test-rasa: setup $(MODEL)
 test-e2e: setup $(MODEL)
 	$(RASA_VENV)/bin/python -m pytest tests/e2e -q
 
-test: validate test-unit test-backend test-rasa test-e2e
+test: lint validate test-unit test-backend test-rasa test-e2e
 
 clean:
 	rm -rf models var/test-results .pytest_cache

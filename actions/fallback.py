@@ -26,7 +26,9 @@ class ActionHandleFallback(Action):
         text = tracker.latest_message.get("text") or ""
         if not has_words(text):
             dispatcher.utter_message(response="utter_empty_message")
-        elif int(tracker.latest_message.get("original_text_length") or len(text)) > MAX_MESSAGE_CHARS:
+        elif (
+            int(tracker.latest_message.get("original_text_length") or len(text)) > MAX_MESSAGE_CHARS
+        ):
             dispatcher.utter_message(response="utter_message_too_long")
         else:
             dispatcher.utter_message(response="utter_please_rephrase")

@@ -7,6 +7,7 @@ phone; an unknown number and a wrong phone get the very same answer.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -22,7 +23,7 @@ from actions.backend_client import (
     RequestNotFound,
     get_client,
 )
-from actions.forms import SlotDict, accept, reject
+from actions.forms import CHINA_TZ, SlotDict, accept, reject
 from actions.request_kinds import KINDS_BY_PREFIX
 
 NOT_FOUND = "没有找到与这个编号和手机号后四位相符的申请，请核对后再试。"
@@ -40,7 +41,19 @@ def describe(request: dict[str, Any]) -> str:
     kind = KINDS_BY_PREFIX.get(request["number"][:2])
     title = kind.title if kind else "申请"
     status = request.get("status_label") or request.get("status")
-    return f"{title} {request['number']}，当前状态：{status}（更新于 {request['updated_at'][:16].replace('T', ' ')}）。"
+    updated = local_time(request["updated_at"])
+    return f"{title} {request['number']}，当前状态：{status}（更新于 {updated}）。"
+
+
+def local_time(stamp: str) -> str:
+    """Show a backend timestamp in Chongqing time, to the minute."""
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp[:16]
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(CHINA_TZ)
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 class _LookupFormValidation(FormValidationAction, ABC):

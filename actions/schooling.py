@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import validators
 from actions.forms import FreeTextSlotsMixin, RequestFormValidation, SlotDict, accept, reject
-from actions.request_kinds import SCHOOLING, SCHOOL_STAGES, RequestKind
+from actions.request_kinds import SCHOOL_STAGES, SCHOOLING, RequestKind
 
 
 class ValidateSchoolingForm(FreeTextSlotsMixin, RequestFormValidation):

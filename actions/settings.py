@@ -18,7 +18,7 @@ class ActionSettings:
     max_validation_failures: int
 
     @classmethod
-    def from_env(cls) -> "ActionSettings":
+    def from_env(cls) -> ActionSettings:
         """Build the settings from environment variables with local defaults."""
         return cls(
             backend_url=os.environ.get("BACKEND_URL", "http://127.0.0.1:8000").rstrip("/"),

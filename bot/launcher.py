@@ -81,7 +81,9 @@ class Stack:
         """Apply migrations and load reference data (idempotent)."""
         subprocess.run(
             [str(BACKEND_BIN / "python"), "-m", "bot.backend.cli", "init-db"],
-            cwd=ROOT, env=self.env, check=True,
+            cwd=ROOT,
+            env=self.env,
+            check=True,
         )
 
     def start(self, *, with_rasa: bool = True) -> None:
@@ -95,24 +97,47 @@ class Stack:
             ),
             Service(
                 "actions",
-                [str(RASA_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
-                 "--port", env["ACTION_SERVER_PORT"],
-                 # (sic) rasa-sdk 3.6 spells this flag with an underscore
-                 "--logging-config_file", str(ROOT / "bot" / "logging.yml")],
+                [
+                    str(RASA_BIN / "python"),
+                    "-m",
+                    "rasa_sdk",
+                    "--actions",
+                    "actions",
+                    "--port",
+                    env["ACTION_SERVER_PORT"],
+                    # (sic) rasa-sdk 3.6 spells this flag with an underscore
+                    "--logging-config_file",
+                    str(ROOT / "bot" / "logging.yml"),
+                ],
                 f"http://127.0.0.1:{env['ACTION_SERVER_PORT']}/health",
             ),
         ]
         if with_rasa:
-            self.services.append(Service(
-                "rasa",
-                [str(RASA_BIN / "rasa"), "run", "--enable-api",
-                 "--auth-token", env["RASA_API_TOKEN"],
-                 "--interface", env["RASA_HOST"], "--port", env["RASA_PORT"],
-                 "--model", str(self.model), "--endpoints", str(self.endpoints),
-                 "--credentials", str(ROOT / "credentials.yml"),
-                 "--logging-config-file", str(ROOT / "bot" / "logging.yml")],
-                f"{self.rasa_url}/status?token={env['RASA_API_TOKEN']}",
-            ))
+            self.services.append(
+                Service(
+                    "rasa",
+                    [
+                        str(RASA_BIN / "rasa"),
+                        "run",
+                        "--enable-api",
+                        "--auth-token",
+                        env["RASA_API_TOKEN"],
+                        "--interface",
+                        env["RASA_HOST"],
+                        "--port",
+                        env["RASA_PORT"],
+                        "--model",
+                        str(self.model),
+                        "--endpoints",
+                        str(self.endpoints),
+                        "--credentials",
+                        str(ROOT / "credentials.yml"),
+                        "--logging-config-file",
+                        str(ROOT / "bot" / "logging.yml"),
+                    ],
+                    f"{self.rasa_url}/status?token={env['RASA_API_TOKEN']}",
+                )
+            )
         for service in self.services:
             self._spawn(service)
             self._wait_ready(service, timeout=float(env.get("STARTUP_TIMEOUT", "180")))
@@ -124,7 +149,11 @@ class Stack:
             out = open(self.log_dir / f"{service.name}.log", "wb")  # noqa: SIM115
             service.log = out
         service.process = subprocess.Popen(
-            service.command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT if out else None
+            service.command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
         )
 
     def _wait_ready(self, service: Service, timeout: float) -> None:
@@ -195,13 +224,21 @@ def main(argv: list[str] | None = None) -> int:
         stack.start(with_rasa=not args.shell)
         if args.shell:
             return subprocess.call(
-                [str(RASA_BIN / "rasa"), "shell", "--model", args.model,
-                 "--endpoints", str(stack.endpoints)], cwd=ROOT, env=env,
+                [
+                    str(RASA_BIN / "rasa"),
+                    "shell",
+                    "--model",
+                    args.model,
+                    "--endpoints",
+                    str(stack.endpoints),
+                ],
+                cwd=ROOT,
+                env=env,
             )
         print(
             "\n渝才助手 is running (Ctrl-C stops it):\n"
             f"  talk over REST : curl -s -XPOST {stack.rasa_url}/webhooks/rest/webhook "
-            "-H 'Content-Type: application/json' -d '{\"sender\":\"me\",\"message\":\"你好\"}'\n"
+            '-H \'Content-Type: application/json\' -d \'{"sender":"me","message":"你好"}\'\n'
             f"  Rasa HTTP API  : {stack.rasa_url} (token RASA_API_TOKEN)\n"
             f"  backend API    : {stack.backend_url}/docs (token BACKEND_API_TOKEN)\n"
             "  terminal chat  : make chat\n",

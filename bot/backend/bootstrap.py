@@ -63,9 +63,7 @@ def import_hospitals_file(
     engine = create_db_engine(database_url)
     try:
         with Session(engine) as session, session.begin():
-            rows = read_hospitals_csv(
-                path, district_names=reference.district_names(session)
-            )
+            rows = read_hospitals_csv(path, district_names=reference.district_names(session))
             return reference.import_hospitals(session, rows=rows, now=now)
     finally:
         engine.dispose()

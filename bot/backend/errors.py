@@ -160,9 +160,7 @@ async def _handle_http_error(_request: Request, exc: Exception) -> JSONResponse:
     )
     if exc.status_code >= 500:
         code, message = BackendError.code, BackendError.default_message
-    return JSONResponse(
-        error_body(code, message), status_code=exc.status_code, headers=exc.headers
-    )
+    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
 
 class CatchAllMiddleware:

@@ -73,7 +73,11 @@ def chinese_reason(error: Mapping[str, Any]) -> str:
     if kind in {"value_error", "assertion_error"} and "error" in ctx:
         return str(ctx["error"])
     if kind == "string_too_short":
-        return "不能为空" if ctx.get("min_length", 1) <= 1 else "至少 {min_length} 个字符".format(**ctx)
+        return (
+            "不能为空"
+            if ctx.get("min_length", 1) <= 1
+            else "至少 {min_length} 个字符".format(**ctx)
+        )
     template = _TEMPLATES.get(kind)
     if template is None:
         return _FALLBACK

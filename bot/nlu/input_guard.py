@@ -42,9 +42,7 @@ class _Stateless(GraphComponent):
         return cls(config)
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class TextNormalizer(_Stateless):
     """Normalise width and cap the length of a message before tokenisation."""
 
@@ -74,9 +72,7 @@ class TextNormalizer(_Stateless):
         message.set(TEXT, to_half_width(text)[: self.config["max_chars"]])
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class InputGuard(_Stateless, IntentClassifier):
     """Send word-less and over-long messages to the fallback."""
 

@@ -58,10 +58,16 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         "BACKEND_HOST": "127.0.0.1",
         "BACKEND_PORT": str(port),
     }
-    subprocess.run([str(BACKEND_PYTHON), "-m", "bot.backend.cli", "init-db"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [str(BACKEND_PYTHON), "-m", "bot.backend.cli", "init-db"], cwd=ROOT, env=env, check=True
+    )
     log = open(workdir / "backend.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(
-        [str(BACKEND_PYTHON), "-m", "bot.backend.cli", "serve"], cwd=ROOT, env=env, stdout=log, stderr=log
+        [str(BACKEND_PYTHON), "-m", "bot.backend.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -124,8 +130,12 @@ def make_tracker(
     set_this_turn = set_this_turn or {}
     all_slots = {**(slots or {}), **set_this_turn}
     events: list[dict[str, Any]] = [
-        {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}},
-         "input_channel": channel},
+        {
+            "event": "user",
+            "text": text,
+            "parse_data": {"intent": {"name": intent}},
+            "input_channel": channel,
+        },
         *({"event": "slot", "name": k, "value": v} for k, v in set_this_turn.items()),
     ]
     return Tracker(

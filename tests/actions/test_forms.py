@@ -32,7 +32,10 @@ async def validate(form: Any, tracker: Any, dispatcher: Any, domain: Any) -> dic
 @pytest.mark.asyncio
 async def test_confirming_the_read_back(dispatcher: Any, domain: Any) -> None:
     tracker = make_tracker(
-        FILLED, intent="affirm", text="确认提交", active_loop="housing_form",
+        FILLED,
+        intent="affirm",
+        text="确认提交",
+        active_loop="housing_form",
         set_this_turn={"request_confirmed": "确认提交"},
     )
     slots = await validate(ValidateHousingForm(), tracker, dispatcher, domain)
@@ -43,7 +46,10 @@ async def test_confirming_the_read_back(dispatcher: Any, domain: Any) -> None:
 @pytest.mark.asyncio
 async def test_changing_a_field_with_its_new_value(dispatcher: Any, domain: Any) -> None:
     tracker = make_tracker(
-        FILLED, intent="change_field", text="手机号改成139 1234 5678", active_loop="housing_form",
+        FILLED,
+        intent="change_field",
+        text="手机号改成139 1234 5678",
+        active_loop="housing_form",
         entities=[{"entity": "field", "value": "phone"}],
         set_this_turn={"phone": "139 1234 5678", "request_confirmed": "手机号改成139 1234 5678"},
     )
@@ -54,9 +60,14 @@ async def test_changing_a_field_with_its_new_value(dispatcher: Any, domain: Any)
 
 
 @pytest.mark.asyncio
-async def test_changing_a_field_without_a_value_asks_for_it_again(dispatcher: Any, domain: Any) -> None:
+async def test_changing_a_field_without_a_value_asks_for_it_again(
+    dispatcher: Any, domain: Any
+) -> None:
     tracker = make_tracker(
-        FILLED, intent="change_field", text="区县要改一下", active_loop="housing_form",
+        FILLED,
+        intent="change_field",
+        text="区县要改一下",
+        active_loop="housing_form",
         entities=[{"entity": "field", "value": "district"}],
         set_this_turn={"request_confirmed": "区县要改一下"},
     )
@@ -67,7 +78,10 @@ async def test_changing_a_field_without_a_value_asks_for_it_again(dispatcher: An
 @pytest.mark.asyncio
 async def test_a_vague_change_asks_which_field(dispatcher: Any, domain: Any) -> None:
     tracker = make_tracker(
-        FILLED, intent="change_field", text="我要改", active_loop="housing_form",
+        FILLED,
+        intent="change_field",
+        text="我要改",
+        active_loop="housing_form",
         set_this_turn={"request_confirmed": "我要改"},
     )
     slots = await validate(ValidateHousingForm(), tracker, dispatcher, domain)
@@ -79,7 +93,9 @@ async def test_a_vague_change_asks_which_field(dispatcher: Any, domain: Any) -> 
 async def test_declining_consent_ends_the_form(dispatcher: Any, domain: Any) -> None:
     form = ValidateHousingForm()
     tracker = make_tracker({"privacy_consent": False}, intent="deny", active_loop="housing_form")
-    required = await form.required_slots(list(domain["forms"]["housing_form"]["required_slots"]), dispatcher, tracker, domain)
+    required = await form.required_slots(
+        list(domain["forms"]["housing_form"]["required_slots"]), dispatcher, tracker, domain
+    )
     assert required == []
 
 
@@ -97,7 +113,9 @@ async def test_invalid_values_are_refused_with_a_reason(
     slot: str, value: str, reason_word: str, dispatcher: Any, domain: Any
 ) -> None:
     slots = {k: v for k, v in FILLED.items() if k != slot}
-    tracker = make_tracker(slots, text=value, active_loop="housing_form", set_this_turn={slot: value})
+    tracker = make_tracker(
+        slots, text=value, active_loop="housing_form", set_this_turn={slot: value}
+    )
     result = await validate(ValidateHousingForm(), tracker, dispatcher, domain)
     assert result[slot] is None
     assert result["validation_failures"] == 1.0
@@ -107,7 +125,9 @@ async def test_invalid_values_are_refused_with_a_reason(
 @pytest.mark.asyncio
 async def test_the_third_failure_offers_a_human(dispatcher: Any, domain: Any) -> None:
     slots = {k: v for k, v in FILLED.items() if k != "phone"} | {"validation_failures": 2.0}
-    tracker = make_tracker(slots, text="12345", active_loop="housing_form", set_this_turn={"phone": "12345"})
+    tracker = make_tracker(
+        slots, text="12345", active_loop="housing_form", set_this_turn={"phone": "12345"}
+    )
     result = await validate(ValidateHousingForm(), tracker, dispatcher, domain)
     assert "utter_too_many_failures" in texts(dispatcher)
     assert result["validation_failures"] == 0.0
@@ -117,7 +137,9 @@ async def test_the_third_failure_offers_a_human(dispatcher: Any, domain: Any) ->
 async def test_values_from_the_first_message_are_kept(dispatcher: Any, domain: Any) -> None:
     # 我想给我女儿办小学入学，我们住渝北
     tracker = make_tracker(
-        {}, intent="request_schooling", text="我想给我女儿办小学入学，我们住渝北",
+        {},
+        intent="request_schooling",
+        text="我想给我女儿办小学入学，我们住渝北",
         active_loop="schooling_form",
         set_this_turn={"school_stage": "primary", "target_district": "渝北区"},
     )
@@ -128,7 +150,9 @@ async def test_values_from_the_first_message_are_kept(dispatcher: Any, domain: A
 @pytest.mark.asyncio
 async def test_a_grade_said_with_its_stage_fills_both(dispatcher: Any, domain: Any) -> None:
     tracker = make_tracker(
-        {"privacy_consent": True, "child_name": "王小明"}, text="初二", active_loop="schooling_form",
+        {"privacy_consent": True, "child_name": "王小明"},
+        text="初二",
+        active_loop="schooling_form",
         set_this_turn={"school_stage": "初二"},
     )
     slots = await validate(ValidateSchoolingForm(), tracker, dispatcher, domain)

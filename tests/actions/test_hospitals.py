@@ -7,9 +7,24 @@ import pytest
 from actions.hospitals import match_department, match_hospital
 
 HOSPITALS = [
-    {"code": "xinan", "name": "陆军军医大学第一附属医院", "short_names": ["西南医院"], "departments": ["骨科", "心血管内科"]},
-    {"code": "xinqiao", "name": "陆军军医大学第二附属医院", "short_names": ["新桥医院"], "departments": ["骨科"]},
-    {"code": "cqmu1", "name": "重庆医科大学附属第一医院", "short_names": ["重医附一院", "附一院"], "departments": ["眼科"]},
+    {
+        "code": "xinan",
+        "name": "陆军军医大学第一附属医院",
+        "short_names": ["西南医院"],
+        "departments": ["骨科", "心血管内科"],
+    },
+    {
+        "code": "xinqiao",
+        "name": "陆军军医大学第二附属医院",
+        "short_names": ["新桥医院"],
+        "departments": ["骨科"],
+    },
+    {
+        "code": "cqmu1",
+        "name": "重庆医科大学附属第一医院",
+        "short_names": ["重医附一院", "附一院"],
+        "departments": ["眼科"],
+    },
 ]
 
 

@@ -25,19 +25,32 @@ def owned_request(client_settings: None) -> dict[str, Any]:
     return client.create_request(
         {
             "kind": "housing",
-            "applicant": {"name": "陈晨", "phone": "13511112222", "id_number": "11010519491231002X"},
+            "applicant": {
+                "name": "陈晨",
+                "phone": "13511112222",
+                "id_number": "11010519491231002X",
+            },
             "channel": "rest",
             "sender_id": "owner",
-            "consent": {"notice_version": notice["version"], "agreed_at": "2026-11-27T10:00:00+08:00"},
-            "details": {"housing_type": "youth_rental", "district": "江北区", "household_size": 1,
-                        "move_in_month": "2027-05"},
+            "consent": {
+                "notice_version": notice["version"],
+                "agreed_at": "2026-11-27T10:00:00+08:00",
+            },
+            "details": {
+                "housing_type": "youth_rental",
+                "district": "江北区",
+                "household_size": 1,
+                "move_in_month": "2027-05",
+            },
         },
         idempotency_key=f"owned-{id(object())}",
     )
 
 
 @pytest.mark.asyncio
-async def test_the_owner_sees_the_status(owned_request: dict[str, Any], dispatcher: Any, domain: Any) -> None:
+async def test_the_owner_sees_the_status(
+    owned_request: dict[str, Any], dispatcher: Any, domain: Any
+) -> None:
     tracker = make_tracker({"request_number": owned_request["number"], "phone_last4": "2222"})
     events = await ActionLookupRequest().run(dispatcher, tracker, domain)
     reply = texts(dispatcher)[0]
@@ -46,11 +59,15 @@ async def test_the_owner_sees_the_status(owned_request: dict[str, Any], dispatch
 
 
 @pytest.mark.asyncio
-async def test_unknown_and_not_yours_read_the_same(owned_request: dict[str, Any], domain: Any) -> None:
+async def test_unknown_and_not_yours_read_the_same(
+    owned_request: dict[str, Any], domain: Any
+) -> None:
     replies = []
     for number, last4 in ((owned_request["number"], "9999"), ("HS20200101-0001", "2222")):
         dispatcher = CollectingDispatcher()
-        await ActionLookupRequest().run(dispatcher, make_tracker({"request_number": number, "phone_last4": last4}), domain)
+        await ActionLookupRequest().run(
+            dispatcher, make_tracker({"request_number": number, "phone_last4": last4}), domain
+        )
         replies.append(texts(dispatcher))
     assert replies[0] == replies[1] == [NOT_FOUND]
 
@@ -60,7 +77,9 @@ async def test_cancel_form_refuses_a_wrong_phone_before_asking_to_confirm(
     owned_request: dict[str, Any], dispatcher: Any, domain: Any
 ) -> None:
     tracker = make_tracker(
-        {"request_number": owned_request["number"]}, text="0000", active_loop="cancel_form",
+        {"request_number": owned_request["number"]},
+        text="0000",
+        active_loop="cancel_form",
         set_this_turn={"phone_last4": "0000"},
     )
     events = await ValidateCancelForm().run(dispatcher, tracker, domain)
@@ -70,15 +89,30 @@ async def test_cancel_form_refuses_a_wrong_phone_before_asking_to_confirm(
 
 
 @pytest.mark.asyncio
-async def test_cancel_after_yes_and_not_after_no(owned_request: dict[str, Any], dispatcher: Any, domain: Any) -> None:
+async def test_cancel_after_yes_and_not_after_no(
+    owned_request: dict[str, Any], dispatcher: Any, domain: Any
+) -> None:
     proof = {"request_number": owned_request["number"], "phone_last4": "2222"}
-    await ActionCancelRequest().run(dispatcher, make_tracker({**proof, "cancel_confirmed": False}), domain)
+    await ActionCancelRequest().run(
+        dispatcher, make_tracker({**proof, "cancel_confirmed": False}), domain
+    )
     assert texts(dispatcher) == ["utter_cancel_kept"]
     assert get_client().lookup_request(owned_request["number"], "2222")["status"] == "submitted"
 
-    await ActionCancelRequest().run(dispatcher, make_tracker({**proof, "cancel_confirmed": True}), domain)
+    await ActionCancelRequest().run(
+        dispatcher, make_tracker({**proof, "cancel_confirmed": True}), domain
+    )
     assert "已为您取消" in texts(dispatcher)[-1]
     assert get_client().lookup_request(owned_request["number"], "2222")["status"] == "cancelled"
 
-    await ActionCancelRequest().run(dispatcher, make_tracker({**proof, "cancel_confirmed": True}), domain)
+    await ActionCancelRequest().run(
+        dispatcher, make_tracker({**proof, "cancel_confirmed": True}), domain
+    )
     assert texts(dispatcher)[-1].startswith("无法取消")
+
+
+def test_times_are_shown_in_chongqing_time() -> None:
+    from actions.requests import local_time
+
+    assert local_time("2026-11-27T16:05:09+00:00") == "2026-11-28 00:05"
+    assert local_time("2026-11-27T16:05:09Z") == "2026-11-28 00:05"

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from rasa_sdk.events import FollowupAction, SlotSet
 
-from actions.backend_client import get_client
-from actions.request_kinds import HOSPITAL, HOUSING, SCHOOLING
-from actions.submission import ActionAbandonRequest, ActionRetrySubmission, ActionSubmitRequest
 from actions import backend_client, settings
+from actions.backend_client import get_client
+from actions.request_kinds import HOUSING
+from actions.submission import ActionAbandonRequest, ActionRetrySubmission, ActionSubmitRequest
 from tests.actions.conftest import free_port, make_tracker, texts
 
 VALID_ID = "11010519491231002X"
@@ -73,7 +73,10 @@ async def test_submit_creates_the_request_and_clears_the_form(
 
 @pytest.mark.asyncio
 async def test_backend_down_keeps_details_and_retry_does_not_duplicate(
-    client_settings: None, backend: dict[str, Any], dispatcher: Any, domain: Any,
+    client_settings: None,
+    backend: dict[str, Any],
+    dispatcher: Any,
+    domain: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     slots = housing_slots(phone="13900001111")
@@ -87,9 +90,13 @@ async def test_backend_down_keeps_details_and_retry_does_not_duplicate(
     point_actions_at(monkeypatch, backend["url"])
     before = count_requests(backend["db_path"])
     retry_slots = {**slots, **kept}
-    first = slot_events(await ActionRetrySubmission().run(dispatcher, make_tracker(retry_slots), domain))
+    first = slot_events(
+        await ActionRetrySubmission().run(dispatcher, make_tracker(retry_slots), domain)
+    )
     # the answer to the retry was lost on the way back: the user retries again
-    second = slot_events(await ActionRetrySubmission().run(dispatcher, make_tracker(retry_slots), domain))
+    second = slot_events(
+        await ActionRetrySubmission().run(dispatcher, make_tracker(retry_slots), domain)
+    )
     assert first["last_request_number"] == second["last_request_number"]
     assert count_requests(backend["db_path"]) == before + 1
 
@@ -117,9 +124,10 @@ async def test_a_refused_field_is_asked_again(
     )
     slots = slot_events(events)
     assert slots["district"] is None and slots["request_confirmed"] is None
-    assert any(isinstance(e, dict) and e.get("event") == "followup" for e in events) or FollowupAction(
-        HOUSING.form
-    ) in events
+    assert (
+        any(isinstance(e, dict) and e.get("event") == "followup" for e in events)
+        or FollowupAction(HOUSING.form) in events
+    )
     assert "提交未成功" in texts(dispatcher)[0]
 
 
@@ -136,27 +144,40 @@ async def test_schooling_and_hospital_requests_are_created(
         "phone": "13698765432",
     }
     schooling = {
-        **common, "request_kind": "schooling", "consent_notice_version": notice_version("schooling"),
-        "child_name": "李小明", "school_stage": "primary", "grade": 3.0,
-        "current_school": "成都市实验小学", "target_district": "渝北区",
+        **common,
+        "request_kind": "schooling",
+        "consent_notice_version": notice_version("schooling"),
+        "child_name": "李小明",
+        "school_stage": "primary",
+        "grade": 3.0,
+        "current_school": "成都市实验小学",
+        "target_district": "渝北区",
     }
     from datetime import date, timedelta
 
     visit = (date.today() + timedelta(days=7)).isoformat()
     hospital_slots = {
-        **common, "request_kind": "hospital", "consent_notice_version": notice_version("hospital"),
-        "hospital": hospital["name"], "department": hospital["departments"][0],
-        "visit_date": visit, "half_day": "am", "reason": "复查", "id_number": VALID_ID,
+        **common,
+        "request_kind": "hospital",
+        "consent_notice_version": notice_version("hospital"),
+        "hospital": hospital["name"],
+        "department": hospital["departments"][0],
+        "visit_date": visit,
+        "half_day": "am",
+        "reason": "复查",
+        "id_number": VALID_ID,
     }
     numbers = []
-    for kind, slots in ((SCHOOLING, schooling), (HOSPITAL, hospital_slots)):
+    for slots in (schooling, hospital_slots):
         events = await ActionSubmitRequest().run(dispatcher, make_tracker(slots), domain)
         numbers.append(slot_events(events).get("last_request_number"))
     assert numbers[0].startswith("SC") and numbers[1].startswith("HP"), texts(dispatcher)
 
 
 @pytest.mark.asyncio
-async def test_abandon_clears_everything(client_settings: None, dispatcher: Any, domain: Any) -> None:
+async def test_abandon_clears_everything(
+    client_settings: None, dispatcher: Any, domain: Any
+) -> None:
     events = await ActionAbandonRequest().run(dispatcher, make_tracker(housing_slots()), domain)
     assert texts(dispatcher) == ["utter_request_abandoned"]
     assert set(slot_events(events)) >= set(HOUSING.slots)

@@ -51,9 +51,7 @@ def _libpq_dsn(url: str) -> str:
 def postgres_problem() -> str | None:
     """Say why PostgreSQL cannot be used, once per session; None when it can."""
     try:
-        with psycopg.connect(
-            _libpq_dsn(POSTGRES_URL), connect_timeout=CONNECT_TIMEOUT_SECONDS
-        ):
+        with psycopg.connect(_libpq_dsn(POSTGRES_URL), connect_timeout=CONNECT_TIMEOUT_SECONDS):
             return None
     except psycopg.Error as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

@@ -135,9 +135,7 @@ def test_input_is_normalised_before_storing(
     assert getattr(row, "_".join(path.split("."))) == stored
 
 
-@pytest.mark.parametrize(
-    "channel", ["rest", "socketio", "wechat", "hotline", "cli"]
-)
+@pytest.mark.parametrize("channel", ["rest", "socketio", "wechat", "hotline", "cli"])
 def test_every_channel_is_accepted(submit: Submit, channel: str) -> None:
     body: dict[str, Any] = payloads.with_change(payloads.housing(), "channel", channel)
     response = submit(body)

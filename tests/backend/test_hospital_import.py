@@ -65,9 +65,7 @@ def test_import_updates_by_code_and_adds_new_ones(
     assert served["cqmu_sah"]["is_sample"] is True  # rows not in the file stay
 
 
-def test_import_twice_changes_nothing_more(
-    ready_database_url: str, session: Session
-) -> None:
+def test_import_twice_changes_nothing_more(ready_database_url: str, session: Session) -> None:
     before = session.scalar(select(func.count()).select_from(HospitalDepartment))
     summary = import_hospitals_file(ready_database_url, path=SAMPLE_HOSPITALS_CSV, now=LATER)
     assert (summary.created, summary.updated) == (0, 12)

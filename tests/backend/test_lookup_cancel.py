@@ -8,7 +8,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 
-
 def lookup(client: TestClient, number: str, last4: str) -> Any:
     """Ask for a request's status with the ownership proof."""
     return client.post("/api/v1/requests/lookup", json={"number": number, "phone_last4": last4})

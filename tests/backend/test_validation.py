@@ -42,10 +42,20 @@ INVALID: list[tuple[str, dict[str, Any], str, Any, str]] = [
     ("housing-type", HOUSING, "details.housing_type", "villa", "可选"),
     ("move-in-month-format", HOUSING, "details.move_in_month", "2027-13", "格式"),
     ("move-in-month-past", HOUSING, "details.move_in_month", "2026-10", "本月"),
-    ("grade-beyond-kindergarten", payloads.schooling(stage="kindergarten"), "details.grade", 4,
-     "幼儿园只有 3 个年级"),
-    ("grade-beyond-junior", payloads.schooling(stage="junior"), "details.grade", 6,
-     "初中只有 3 个年级"),
+    (
+        "grade-beyond-kindergarten",
+        payloads.schooling(stage="kindergarten"),
+        "details.grade",
+        4,
+        "幼儿园只有 3 个年级",
+    ),
+    (
+        "grade-beyond-junior",
+        payloads.schooling(stage="junior"),
+        "details.grade",
+        6,
+        "初中只有 3 个年级",
+    ),
     ("grade-beyond-primary", SCHOOLING, "details.grade", 7, "不能大于 6"),
     ("grade-zero", SCHOOLING, "details.grade", 0, "不能小于 1"),
     ("stage", SCHOOLING, "details.stage", "university", "可选"),
@@ -173,7 +183,7 @@ def test_idempotency_key_is_required_and_checked(
 
 
 @pytest.mark.parametrize(
-    "raw", [b"{not json", b"[]", b"\"text\"", b""], ids=["broken", "list", "string", "empty"]
+    "raw", [b"{not json", b"[]", b'"text"', b""], ids=["broken", "list", "string", "empty"]
 )
 def test_malformed_json_is_a_validation_error(client: TestClient, raw: bytes) -> None:
     response = client.post(

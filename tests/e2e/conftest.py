@@ -33,16 +33,18 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("stack")
     env = default_env()
     action_port = free_port()
-    env.update({
-        "DATABASE_URL": f"sqlite:///{workdir / 'backend.db'}",
-        "BACKEND_PORT": str(free_port()),
-        "ACTION_SERVER_PORT": str(action_port),
-        "RASA_PORT": str(free_port()),
-        "BACKEND_API_TOKEN": "e2e-backend-token",
-        "RASA_API_TOKEN": "e2e-rasa-token",
-        "SANIC_HOST": "127.0.0.1",
-        "BACKEND_READ_TIMEOUT": "5",
-    })
+    env.update(
+        {
+            "DATABASE_URL": f"sqlite:///{workdir / 'backend.db'}",
+            "BACKEND_PORT": str(free_port()),
+            "ACTION_SERVER_PORT": str(action_port),
+            "RASA_PORT": str(free_port()),
+            "BACKEND_API_TOKEN": "e2e-backend-token",
+            "RASA_API_TOKEN": "e2e-rasa-token",
+            "SANIC_HOST": "127.0.0.1",
+            "BACKEND_READ_TIMEOUT": "5",
+        }
+    )
     env["BACKEND_URL"] = f"http://127.0.0.1:{env['BACKEND_PORT']}"
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
@@ -81,7 +83,9 @@ def say(stack: Stack) -> Callable[[str, str], list[dict[str, Any]]]:
     """Send one message over the REST channel and return the bot's messages."""
 
     def _say(sender: str, text: str) -> list[dict[str, Any]]:
-        status, body = post_json(f"{stack.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text})
+        status, body = post_json(
+            f"{stack.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text}
+        )
         assert status == 200, body
         assert isinstance(body, list)
         return body
@@ -116,13 +120,29 @@ def someone_elses_request(stack: Stack) -> str:
             return json.loads(response.read())
 
     notice = call("GET", "/api/v1/consent/notices/housing")
-    created = call("POST", "/api/v1/requests", {
-        "kind": "housing",
-        "applicant": {"name": "赵敏", "phone": "13500002222", "id_number": "11010519491231002X"},
-        "channel": "rest",
-        "sender_id": "someone-else",
-        "consent": {"notice_version": notice["version"], "agreed_at": "2026-11-27T10:00:00+08:00"},
-        "details": {"housing_type": "youth_rental", "district": "江北区", "household_size": 2,
-                    "move_in_month": "2027-06"},
-    }, {"Idempotency-Key": "e2e-someone-else"})
+    created = call(
+        "POST",
+        "/api/v1/requests",
+        {
+            "kind": "housing",
+            "applicant": {
+                "name": "赵敏",
+                "phone": "13500002222",
+                "id_number": "11010519491231002X",
+            },
+            "channel": "rest",
+            "sender_id": "someone-else",
+            "consent": {
+                "notice_version": notice["version"],
+                "agreed_at": "2026-11-27T10:00:00+08:00",
+            },
+            "details": {
+                "housing_type": "youth_rental",
+                "district": "江北区",
+                "household_size": 2,
+                "move_in_month": "2027-06",
+            },
+        },
+        {"Idempotency-Key": "e2e-someone-else"},
+    )
     return str(created["number"])

@@ -28,7 +28,9 @@ Say = Callable[[str, str], list[dict[str, Any]]]
     ],
     ids=["empty", "spaces", "emoji", "punctuation", "10k-chars", "sql", "html", "joke", "bot"],
 )
-def test_odd_messages_get_a_clear_reply(say: Say, backend_db: Path, message: str, expected: str) -> None:
+def test_odd_messages_get_a_clear_reply(
+    say: Say, backend_db: Path, message: str, expected: str
+) -> None:
     before = rows(backend_db, "select count(*) as n from service_request")[0]["n"]
     reply = joined(say(f"e2e-odd-{abs(hash(message)) % 10_000}", message))
     assert reply.strip(), "every message deserves an answer"

@@ -24,7 +24,11 @@ def answers(url: str) -> bool:
 
 
 def test_ctrl_c_stops_every_process(tmp_path: pytest.TempPathFactory) -> None:
-    ports = {"BACKEND_PORT": free_port(), "ACTION_SERVER_PORT": free_port(), "RASA_PORT": free_port()}
+    ports = {
+        "BACKEND_PORT": free_port(),
+        "ACTION_SERVER_PORT": free_port(),
+        "RASA_PORT": free_port(),
+    }
     env = {
         **os.environ,
         **{k: str(v) for k, v in ports.items()},
@@ -37,9 +41,21 @@ def test_ctrl_c_stops_every_process(tmp_path: pytest.TempPathFactory) -> None:
         encoding="utf-8",
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.launcher", "--model", str(MODEL), "--endpoints", str(endpoints)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "bot.launcher",
+            "--model",
+            str(MODEL),
+            "--endpoints",
+            str(endpoints),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        text=True,
     )
     output: list[str] = []
     try:

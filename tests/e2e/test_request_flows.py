@@ -129,7 +129,10 @@ def test_status_of_unknown_and_of_someone_elses_request_read_the_same(
     say: Say, someone_elses_request: str
 ) -> None:
     replies = []
-    for user, number in (("e2e-stranger-1", "HS20200101-9999"), ("e2e-stranger-2", someone_elses_request)):
+    for user, number in (
+        ("e2e-stranger-1", "HS20200101-9999"),
+        ("e2e-stranger-2", someone_elses_request),
+    ):
         assert "编号" in joined(say(user, "查询申请进度"))
         say(user, number)
         replies.append(joined(say(user, "1111")))

@@ -26,9 +26,7 @@ class NoticeMissingError(RuntimeError):
     """No notice is published for a kind, so nobody can consent (run init-db)."""
 
 
-def sync_notices(
-    session: Session, *, notices: Iterable[NoticeText] = NOTICES
-) -> int:
+def sync_notices(session: Session, *, notices: Iterable[NoticeText] = NOTICES) -> int:
     """Insert notice versions missing from the database; return how many were added."""
     existing = {row.version: row for row in session.scalars(select(ConsentNotice))}
     added = 0
@@ -94,9 +92,7 @@ def check_consent(
     if agreed_at.tzinfo is None or agreed_at.utcoffset() is None:
         agreed_at = agreed_at.replace(tzinfo=tz)
     if agreed_at > now + CLOCK_SKEW:
-        raise ConsentRequiredError(
-            fields={"consent.agreed_at": "同意时间不能晚于当前时间"}
-        )
+        raise ConsentRequiredError(fields={"consent.agreed_at": "同意时间不能晚于当前时间"})
     return notice, agreed_at
 
 
@@ -125,6 +121,4 @@ def record_consent(
 
 def get_consent_record(session: Session, *, request_id: int) -> ConsentRecord | None:
     """Find the consent given with a request."""
-    return session.scalar(
-        select(ConsentRecord).where(ConsentRecord.request_id == request_id)
-    )
+    return session.scalar(select(ConsentRecord).where(ConsentRecord.request_id == request_id))

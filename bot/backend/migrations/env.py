@@ -12,9 +12,7 @@ from bot.backend.config import Settings
 from bot.backend.db import Base, create_db_engine, normalise_database_url
 
 config = context.config
-if config.config_file_name is not None and config.attributes.get(
-    "configure_logging", True
-):
+if config.config_file_name is not None and config.attributes.get("configure_logging", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = Base.metadata

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.backend.db import JSONType, UTCDateTime, Base
+from bot.backend.db import Base, JSONType, UTCDateTime
 
 
 class District(Base):
@@ -56,9 +56,7 @@ class HospitalDepartment(Base):
     __table_args__ = (UniqueConstraint("hospital_id", "name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    hospital_id: Mapped[int] = mapped_column(
-        ForeignKey("hospital.id", ondelete="CASCADE")
-    )
+    hospital_id: Mapped[int] = mapped_column(ForeignKey("hospital.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(32))
     sort_order: Mapped[int] = mapped_column(Integer)
 

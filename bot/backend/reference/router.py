@@ -50,10 +50,7 @@ def list_housing_types() -> list[HousingTypePublic]:
 @router.get("/school-stages", response_model=list[SchoolStagePublic])
 def list_school_stages() -> list[SchoolStagePublic]:
     """List school stages with their number of grades."""
-    return [
-        SchoolStagePublic(code=s.code, name=s.name, grades=s.grades)
-        for s in SCHOOL_STAGES
-    ]
+    return [SchoolStagePublic(code=s.code, name=s.name, grades=s.grades) for s in SCHOOL_STAGES]
 
 
 @router.get("/hospitals", response_model=list[HospitalPublic])

@@ -20,9 +20,7 @@ from bot.backend.requests.schemas import (
 VISIT_WINDOW_DAYS = 60
 
 
-def checked_details(
-    session: Session, *, payload: AnyRequestCreate, today: date
-) -> dict[str, Any]:
+def checked_details(session: Session, *, payload: AnyRequestCreate, today: date) -> dict[str, Any]:
     """Return the details to store (canonical names filled in) or raise all problems."""
     problems: dict[str, str] = {}
     details = payload.details.model_dump(mode="json")
@@ -51,9 +49,7 @@ def _check_district(
         details[key] = district.name
 
 
-def _check_hospital(
-    session: Session, details: dict[str, Any], problems: dict[str, str]
-) -> None:
+def _check_hospital(session: Session, details: dict[str, Any], problems: dict[str, str]) -> None:
     """Require a known hospital and one of its own departments."""
     hospital = reference.get_hospital(session, code=details["hospital_code"])
     if hospital is None:
@@ -62,8 +58,7 @@ def _check_hospital(
     departments = [department.name for department in hospital.departments]
     if details["department"] not in departments:
         problems["details.department"] = (
-            f"{hospital.name}没有“{details['department']}”，"
-            f"可选科室：{'、'.join(departments)}"
+            f"{hospital.name}没有“{details['department']}”，" f"可选科室：{'、'.join(departments)}"
         )
     details["hospital_name"] = hospital.name
 

@@ -64,16 +64,12 @@ def _check_resident_id(value: str) -> str:
 
 def _text(min_length: int, max_length: int) -> StringConstraints:
     """Strip surrounding blanks and bound the length."""
-    return StringConstraints(
-        strip_whitespace=True, min_length=min_length, max_length=max_length
-    )
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
 
 
 _NO_CONTROL = AfterValidator(refuse_control_characters)
 
-PersonName = Annotated[
-    str, _text(1, 30), _NO_CONTROL, AfterValidator(_check_person_name)
-]
+PersonName = Annotated[str, _text(1, 30), _NO_CONTROL, AfterValidator(_check_person_name)]
 Phone = Annotated[
     str,
     _text(1, 20),
@@ -100,14 +96,10 @@ Reason = Annotated[str, _text(0, 200), _NO_CONTROL]
 Note = Annotated[str, _text(0, 500), _NO_CONTROL]
 HospitalCode = Annotated[str, _text(1, 64), _NO_CONTROL, Field(examples=["cqmu_fah"])]
 Department = Annotated[str, _text(1, 32), _NO_CONTROL, Field(examples=["心血管内科"])]
-RequestNumber = Annotated[
-    str, _text(1, 32), _NO_CONTROL, Field(examples=["HS20261127-0001"])
-]
+RequestNumber = Annotated[str, _text(1, 32), _NO_CONTROL, Field(examples=["HS20261127-0001"])]
 Actor = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, pattern=r"^(system|[a-z]+:[^\s:]{1,64})$"
-    ),
+    StringConstraints(strip_whitespace=True, pattern=r"^(system|[a-z]+:[^\s:]{1,64})$"),
     _NO_CONTROL,
     Field(description="操作人，如 agent:li、staff:wang 或 system", examples=["agent:li"]),
 ]

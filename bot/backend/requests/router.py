@@ -66,9 +66,7 @@ def lookup_request(
     body: RequestLookup, session: SessionDep, settings: SettingsDep
 ) -> RequestPublic:
     """Show a request's status to whoever proves they own it."""
-    request = service.lookup_request(
-        session, number=body.number, phone_last4=body.phone_last4
-    )
+    request = service.lookup_request(session, number=body.number, phone_last4=body.phone_last4)
     return request_public(request, tz=settings.tz)
 
 
@@ -112,9 +110,7 @@ def update_status(
 
 
 @router.get("/{number}/events", response_model=list[EventPublic])
-def list_events(
-    number: str, session: SessionDep, settings: SettingsDep
-) -> list[EventPublic]:
+def list_events(number: str, session: SessionDep, settings: SettingsDep) -> list[EventPublic]:
     """List a request's audit trail, oldest first (staff use)."""
     events = service.list_events(session, number=number)
     return [event_public(event, tz=settings.tz) for event in events]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -133,10 +133,10 @@ class HospitalRequestCreate(_RequestCreateBase):
 
 
 RequestCreate = Annotated[
-    Union[HousingRequestCreate, SchoolingRequestCreate, HospitalRequestCreate],
+    HousingRequestCreate | SchoolingRequestCreate | HospitalRequestCreate,
     Field(discriminator="kind"),
 ]
-AnyRequestCreate = Union[HousingRequestCreate, SchoolingRequestCreate, HospitalRequestCreate]
+AnyRequestCreate = HousingRequestCreate | SchoolingRequestCreate | HospitalRequestCreate
 
 
 class RequestLookup(_Strict):

@@ -146,9 +146,7 @@ def cancel_request(
     """Cancel an open request on its owner's behalf."""
     request = lookup_request(session, number=number, phone_last4=phone_last4)
     if not can_cancel(request.status):
-        raise InvalidTransitionError(
-            f"该申请{STATUS_LABELS[request.status]}，无法取消。"
-        )
+        raise InvalidTransitionError(f"该申请{STATUS_LABELS[request.status]}，无法取消。")
     return _move(
         session,
         request=request,
@@ -200,9 +198,7 @@ def list_events(session: Session, *, number: str) -> list[RequestEvent]:
 
 
 def _find_by_key(session: Session, key: str) -> ServiceRequest | None:
-    return session.scalar(
-        select(ServiceRequest).where(ServiceRequest.idempotency_key == key)
-    )
+    return session.scalar(select(ServiceRequest).where(ServiceRequest.idempotency_key == key))
 
 
 def _find_by_number(session: Session, number: str) -> ServiceRequest | None:

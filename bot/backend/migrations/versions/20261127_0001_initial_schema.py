@@ -110,21 +110,13 @@ def upgrade() -> None:
         _timestamp("created_at"),
         _timestamp("updated_at"),
         sa.CheckConstraint(f"kind IN ({_KINDS})", name=op.f("ck_service_request_kind")),
-        sa.CheckConstraint(
-            f"status IN ({_STATUSES})", name=op.f("ck_service_request_status")
-        ),
-        sa.CheckConstraint(
-            f"channel IN ({_CHANNELS})", name=op.f("ck_service_request_channel")
-        ),
+        sa.CheckConstraint(f"status IN ({_STATUSES})", name=op.f("ck_service_request_status")),
+        sa.CheckConstraint(f"channel IN ({_CHANNELS})", name=op.f("ck_service_request_channel")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_service_request")),
-        sa.UniqueConstraint(
-            "idempotency_key", name=op.f("uq_service_request_idempotency_key")
-        ),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_service_request_idempotency_key")),
         sa.UniqueConstraint("number", name=op.f("uq_service_request_number")),
     )
-    op.create_index(
-        "ix_service_request_kind_created_at", "service_request", ["kind", "created_at"]
-    )
+    op.create_index("ix_service_request_kind_created_at", "service_request", ["kind", "created_at"])
     op.create_index(op.f("ix_service_request_status"), "service_request", ["status"])
     op.create_table(
         "consent_record",
@@ -150,9 +142,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_consent_record")),
         sa.UniqueConstraint("request_id", name=op.f("uq_consent_record_request_id")),
     )
-    op.create_index(
-        op.f("ix_consent_record_notice_id"), "consent_record", ["notice_id"]
-    )
+    op.create_index(op.f("ix_consent_record_notice_id"), "consent_record", ["notice_id"])
     op.create_table(
         "request_event",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -171,9 +161,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_request_event")),
     )
-    op.create_index(
-        op.f("ix_request_event_request_id"), "request_event", ["request_id"]
-    )
+    op.create_index(op.f("ix_request_event_request_id"), "request_event", ["request_id"])
     op.create_table(
         "request_sequence",
         sa.Column("kind", sa.String(16), nullable=False),
