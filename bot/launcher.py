@@ -183,6 +183,16 @@ class Stack:
             if service.log:
                 service.log.close()
 
+    def restart(self, name: str, *, start_again: bool = True) -> None:
+        """Stop one process and (by default) start it again on the same port."""
+        service = next(s for s in self.services if s.name == name)
+        if service.process is not None and service.process.poll() is None:
+            service.process.terminate()
+            service.process.wait(timeout=15)
+        if start_again:
+            self._spawn(service)
+            self._wait_ready(service, timeout=float(self.env.get("STARTUP_TIMEOUT", "180")))
+
     def first_failure(self) -> str | None:
         """Return the name of a process that has died, if any."""
         for service in self.services:
