@@ -44,13 +44,17 @@ def test_backend_down_at_submission_then_retry_creates_one_request(
     assert rows(backend_db, "select count(*) as n from service_request")[0]["n"] == before + 1
     # a second retry (a double tap) finds nothing left to send
     assert "没有需要重新提交" in joined(say(user, "重试"))
-    assert rows(backend_db, "select count(*) as n from service_request where number = ?", number)[0]["n"] == 1
+    same = rows(backend_db, "select count(*) as n from service_request where number = ?", number)
+    assert same[0]["n"] == 1
 
 
 def test_logs_never_show_phone_or_id_numbers(stack: Stack, say: Say) -> None:
     fill_housing_form(say, "e2e-log-check")
     say("e2e-log-check", "不办了")
-    logs = {p.name: p.read_text(encoding="utf-8", errors="replace") for p in (ARTIFACTS / "logs").glob("*.log")}
+    logs = {
+        path.name: path.read_text(encoding="utf-8", errors="replace")
+        for path in (ARTIFACTS / "logs").glob("*.log")
+    }
     assert set(logs) >= {"backend.log", "actions.log", "rasa.log"}
     for name, text in logs.items():
         assert PHONE not in text, f"{name} shows a phone number"
