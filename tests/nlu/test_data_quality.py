@@ -93,9 +93,7 @@ ENUM_VALUES = {
     "field": FIELD_VALUES,
 }
 PHONE_RE = re.compile(r"1[3-9]\d{9}")
-ID_RE = re.compile(
-    r"[1-9]\d{5}(18|19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[0-9Xx]"
-)
+ID_RE = re.compile(r"[1-9]\d{5}(18|19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[0-9Xx]")
 REQUEST_NUMBER_RE = re.compile(r"(HS|SC|HP)\d{8}-?\d{4}", re.IGNORECASE)
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
@@ -103,22 +101,25 @@ ID_CHECK_CHARS = "10X98765432"
 
 def id_check_digit_ok(id_number: str) -> bool:
     """Verify a resident ID's GB 11643 check digit."""
-    total = sum(int(d) * w for d, w in zip(id_number[:17], ID_WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(id_number[:17], ID_WEIGHTS, strict=True))
     return ID_CHECK_CHARS[total % 11] == id_number[17].upper()
 
 
 @pytest.fixture(scope="module")
 def training() -> TrainingData:
+    """Load the NLU training data as Rasa does."""
     return load_data(str(NLU_DIR), language="zh")
 
 
 @pytest.fixture(scope="module")
 def heldout() -> TrainingData:
+    """Load the held-out evaluation set."""
     return load_data(str(HELDOUT), language="zh")
 
 
 @pytest.fixture(scope="module")
 def topic_map() -> dict[str, str]:
+    """Read the intent-to-topic map the evaluation uses."""
     return yaml.safe_load(TOPICS_MAP.read_text(encoding="utf-8"))["topics"]
 
 
@@ -153,9 +154,7 @@ def normalise(text: str) -> str:
 def test_every_intent_has_enough_examples(training: TrainingData, topic_map: dict):
     counts = {intent: len(msgs) for intent, msgs in by_intent(training).items()}
     too_few = {
-        intent: n
-        for intent, n in counts.items()
-        if n < (25 if intent in DIALOGUE_INTENTS else 40)
+        intent: n for intent, n in counts.items() if n < (25 if intent in DIALOGUE_INTENTS else 40)
     }
     assert not too_few
     assert set(topic_map) <= set(counts), "an intent of topics.yml has no examples"
@@ -166,9 +165,7 @@ def test_out_of_scope_is_broad(training: TrainingData):
 
 
 def test_inform_covers_every_entity(training: TrainingData):
-    in_inform = {
-        e["entity"] for m, e in entities_of(training) if m.get("intent") == "inform"
-    }
+    in_inform = {e["entity"] for m, e in entities_of(training) if m.get("intent") == "inform"}
     assert ENTITIES - {"field"} <= in_inform
 
 
