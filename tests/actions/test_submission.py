@@ -12,7 +12,8 @@ from actions import backend_client, settings
 from actions.backend_client import get_client
 from actions.request_kinds import HOUSING
 from actions.submission import ActionAbandonRequest, ActionRetrySubmission, ActionSubmitRequest
-from tests.actions.conftest import free_port, make_tracker, texts
+from tests.actions.conftest import make_tracker, texts
+from tests.support import free_port
 
 VALID_ID = "11010519491231002X"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -13,16 +12,10 @@ from typing import Any
 import pytest
 
 from bot.launcher import ROOT, Stack, default_env
+from tests.support import free_port
 
 MODEL = ROOT / "models" / "yucai.tar.gz"
 ARTIFACTS = ROOT / "var" / "test-results" / "e2e"
-
-
-def free_port() -> int:
-    """Return a TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
