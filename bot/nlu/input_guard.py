@@ -9,6 +9,7 @@ explains the problem instead of guessing.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -72,14 +73,25 @@ class TextNormalizer(_Stateless):
         message.set(TEXT, to_half_width(text)[: self.config["max_chars"]])
 
 
+# a message that is only a number (a phone, an ID, its last four digits, a
+# request number) is always an answer to a question, never a new topic
+BARE_VALUE = re.compile(
+    r"^\s*(?:[+\d][\d\s\-()]*[\dXx]?|(?:HS|SC|HP)\s*\d{8}\s*-?\s*\d{4})\s*$", re.IGNORECASE
+)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class InputGuard(_Stateless, IntentClassifier):
-    """Send word-less and over-long messages to the fallback."""
+    """Overrule the classifier where the form of the input settles the question.
+
+    Word-less and over-long messages go to the fallback; a bare number is an
+    answer (`inform`), whatever words DIET would have guessed around it.
+    """
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """Return the default config (must match TextNormalizer's max_chars)."""
-        return {"max_chars": 500}
+        """Return the default config (max_chars must match TextNormalizer's)."""
+        return {"max_chars": 500, "value_intent": "inform"}
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Overrule the classifier where the input is not a real question."""
@@ -87,10 +99,12 @@ class InputGuard(_Stateless, IntentClassifier):
             text = message.get(TEXT) or ""
             too_long = (message.get(ORIGINAL_LENGTH) or 0) > self.config["max_chars"]
             if too_long or not has_words(text):
-                message.set(
-                    INTENT,
-                    {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0},
-                    add_to_output=True,
-                )
+                self._overrule(message, DEFAULT_NLU_FALLBACK_INTENT_NAME)
                 message.set(ENTITIES, [], add_to_output=True)
+            elif BARE_VALUE.match(text):
+                self._overrule(message, self.config["value_intent"])
         return messages
+
+    @staticmethod
+    def _overrule(message: Message, intent: str) -> None:
+        message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)
