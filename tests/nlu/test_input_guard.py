@@ -34,7 +34,7 @@ def run(text: str, guessed: str = "goodbye") -> Message:
         ("尾号0000拜拜", "goodbye"),
     ],
 )
-def test_the_guard_overrules_only_where_the_form_of_the_text_decides(text: str, intent: str) -> None:
+def test_the_guard_overrules_where_the_form_of_the_text_decides(text: str, intent: str) -> None:
     assert run(text).get(INTENT)["name"] == intent
 
 
