@@ -32,7 +32,11 @@ def test_normalise(text, expected):
 
 @pytest.mark.parametrize(
     ("text", "word"),
-    [("我老汉儿住渝北，啥时候办", "渝北"), ("咋整，手机13800138000", "13800138000"), ("渝中", "渝中")],
+    [
+        ("我老汉儿住渝北，啥时候办", "渝北"),
+        ("咋整，手机13800138000", "13800138000"),
+        ("渝中", "渝中"),
+    ],
 )
 def test_offsets_follow_the_words(text, word):
     new_text, offsets = normalise_with_offsets(text)

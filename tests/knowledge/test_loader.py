@@ -88,7 +88,8 @@ def test_a_source_needs_a_date_or_a_note(tmp_path):
     path.write_text("sources:\n  x: {title: 标题, kind: 报道, issuer: 某报}\n", "utf-8")
     with pytest.raises(KnowledgeError, match="no published date"):
         load_sources(path)
-    path.write_text("sources:\n  x: {title: 标题, kind: 报道, issuer: 某报, published: 2022-06-01}\n")
+    dated = "sources:\n  x: {title: 标题, kind: 报道, issuer: 某报, published: 2022-06-01}\n"
+    path.write_text(dated, "utf-8")
     assert load_sources(path)["x"].cite() == "来源：某报《标题》（2022年6月1日）"
 
 

@@ -42,7 +42,7 @@ def test_long_tail_questions_are_answered_with_confidence(kb, question, entry_id
     assert (hit.entry.id, hit.confident) == (entry_id, True)
 
 
-@pytest.mark.parametrize("question", ["今天天气怎么样", "讲个笑话", "推荐一只股票", "解放碑哪家火锅好吃"])
+@pytest.mark.parametrize("question", ["今天天气怎么样", "讲个笑话", "推荐一只股票", "哪家火锅好吃"])
 def test_questions_outside_the_knowledge_are_not_answered(kb, question):
     assert not any(hit.confident for hit in kb.search(question))
 
