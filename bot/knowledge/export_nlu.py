@@ -66,7 +66,8 @@ def render() -> str:
                     known.add(_key(question))
                     lines.append(f"      - {question}")
         if lines:
-            blocks.append(f"  - intent: {topic_intent[topic]}\n    examples: |\n" + "\n".join(lines))
+            head = f"  - intent: {topic_intent[topic]}\n    examples: |\n"
+            blocks.append(head + "\n".join(lines))
     return HEADER + 'version: "3.1"\n\nnlu:\n' + "\n".join(blocks) + "\n"
 
 
