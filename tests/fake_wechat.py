@@ -17,11 +17,14 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
+
+from tests.support import free_port
 
 APP_ID = "wx5e1f2a3b4c5d6e7f"
 TOKEN = "test-wechat-token"
@@ -233,3 +236,17 @@ class WeChatPusher:
                 return Response(answer.status, answer.read().decode("utf-8"), 0)
         except urllib.error.HTTPError as exc:
             return Response(exc.code, exc.read().decode("utf-8", "replace"), 0)
+
+
+def stack_env(workdir: Path) -> dict[str, str]:
+    """WECHAT_* settings for a test stack: this fake's account, a port for its API."""
+    return {
+        "WECHAT_MODE": "official_account",
+        "WECHAT_APP_ID": APP_ID,
+        "WECHAT_TOKEN": TOKEN,
+        "WECHAT_ENCODING_AES_KEY": AES_KEY,
+        "WECHAT_APP_SECRET": SECRET,
+        "WECHAT_API_BASE_URL": f"http://127.0.0.1:{free_port()}",
+        "WECHAT_STORE_URL": f"sqlite:///{workdir / 'wechat.db'}",
+        "WECHAT_REPLY_WITHIN_SECONDS": "2",
+    }

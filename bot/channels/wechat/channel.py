@@ -113,8 +113,6 @@ class WeChatInput(InputChannel):
                 logger.warning(
                     "WeChat message refused: body over %d bytes", self.settings.max_body_bytes
                 )
-                if request.stream is not None:  # stop Sanic draining a huge body
-                    request.stream.request_max_size = 0  # type: ignore[union-attr]
                 return to_response(Reply(413, REFUSED[413]))
             args = {key: request.args.get(key) for key in request.args}
             return to_response(await self.gateway().receive(args, body, on_new_message))
