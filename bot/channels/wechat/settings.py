@@ -70,7 +70,7 @@ class WeChatSettings:
                 raw = env.get(f"WECHAT_{field.name.upper()}")
             if raw is None or str(raw).strip() == "":
                 continue
-            kind = type(field.default)
+            kind = type(getattr(cls, field.name))  # str, int or float, as the default
             try:
                 values[field.name] = kind(str(raw).strip())
             except ValueError as exc:
