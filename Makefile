@@ -68,7 +68,7 @@ validate: setup
 	$(RASA) data validate --quiet
 
 test-unit: setup
-	$(RASA_VENV)/bin/python -m pytest tests/common tests/knowledge tests/actions tests/nlu -q
+	$(RASA_VENV)/bin/python -m pytest tests/common tests/knowledge tests/actions tests/nlu tests/channels -q
 
 test-backend: setup
 	$(BACKEND_VENV)/bin/python -m pytest tests/backend -q
