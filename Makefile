@@ -20,7 +20,7 @@ APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/yucai.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' -o -name '*.txt' 2>/dev/null) \
-	$(wildcard bot/nlu/*.py bot/nlu/jieba_dict/*)
+	$(wildcard bot/nlu/*.py bot/nlu/jieba_dict/* bot/common/normalise.py bot/common/colloquial.yml)
 
 export TF_INTRA_OP_PARALLELISM_THREADS ?= 1
 export TF_INTER_OP_PARALLELISM_THREADS ?= 1

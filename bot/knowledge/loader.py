@@ -17,6 +17,9 @@ ENTRIES_DIR = KNOWLEDGE_DIR / "entries"
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MIN_QUESTIONS = 3
 MAX_ANSWER_CHARS = 400
+_CJK_SPACE = re.compile(
+    r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])|(?<=[，。、：；“”（）]) | (?=[，。、：；“”（）])"
+)
 REQUIRED = ("id", "title", "questions", "answer", "source", "checked")
 
 
@@ -86,7 +89,8 @@ def _entry(item: Any, topic: str, sources: dict[str, Source], file_name: str) ->
     questions = _strings(item["questions"], where, "questions")
     if len(questions) < MIN_QUESTIONS:
         raise KnowledgeError(f"{where}: needs at least {MIN_QUESTIONS} question forms")
-    answer = " ".join(str(item["answer"]).split())
+    # YAML folds the answer's lines with spaces: keep them only beside Latin letters and digits
+    answer = _CJK_SPACE.sub("", " ".join(str(item["answer"]).split()))
     if len(answer) > MAX_ANSWER_CHARS:
         raise KnowledgeError(f"{where}: answer longer than {MAX_ANSWER_CHARS} characters")
     source = sources.get(str(item["source"]))

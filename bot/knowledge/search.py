@@ -122,11 +122,17 @@ class KnowledgeIndex:
             score = weight * self._bm25(terms, doc)
             if score > best.get(number, 0.0):
                 best[number] = score
-        ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)[:limit]
-        return [
-            SearchHit(self.entries[n], round(score, 3), round(self._coverage(words, n), 3))
-            for n, score in ranked
-        ]
+        # the best single document, weighed by how much of the question the
+        # whole entry covers (a question may match a form and a keyword apart)
+        hits = []
+        for number, score in best.items():
+            coverage = self._coverage(words, number)
+            hits.append(
+                SearchHit(
+                    self.entries[number], round(score * (0.5 + coverage), 3), round(coverage, 3)
+                )
+            )
+        return sorted(hits, key=lambda hit: hit.score, reverse=True)[:limit]
 
     def _bm25(self, terms: list[str], doc: Counter[str]) -> float:
         length = sum(doc.values())
