@@ -1,7 +1,9 @@
-"""Answers to policy questions (each citing its source) and to small talk.
+"""Answers to policy questions (from the knowledge base, each citing its source) and small talk.
 
-Outside a form the rules utter these responses directly; inside a form this
-action answers, and the form then asks its question again.
+The intent gives the topic (data/topics.yml); within the topic the knowledge
+base picks the entry that fits the words of the question best. Outside a form
+the rules run this action directly; inside a form it answers, and the form then
+asks its question again.
 """
 
 from __future__ import annotations
@@ -12,29 +14,33 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms import latest_intent
+from actions.knowledge import knowledge_base, question_text, send_entry
+from bot.knowledge import POLICY_TOPICS
+from bot.knowledge.topics import topic_of
 
-# intent -> response; the responses live in domain.yml with their source line
-POLICY_RESPONSES = {
-    "ask_housing_policy": "utter_answer_housing_policy",
-    "ask_school_policy": "utter_answer_school_policy",
-    "ask_hospital_policy": "utter_answer_hospital_policy",
-    "ask_hukou": "utter_answer_hukou",
-    "ask_talent_code": "utter_answer_talent_code",
-    "ask_funding": "utter_answer_funding",
-    "ask_tech_transfer": "utter_answer_tech_transfer",
-    "ask_finance": "utter_answer_finance",
-    "ask_staffing": "utter_answer_staffing",
-    "ask_general_service": "utter_answer_general_service",
-}
 SMALL_TALK_RESPONSES = {
     "greet": "utter_greet",
     "thanks": "utter_thanks",
     "goodbye": "utter_goodbye",
     "bot_challenge": "utter_bot_challenge",
-    "out_of_scope": "utter_out_of_scope",
     "human_handoff": "utter_handoff",
 }
-ANSWERS = {**POLICY_RESPONSES, **SMALL_TALK_RESPONSES}
+# out of scope: point to where such a question is answered, by its words
+OUT_OF_SCOPE_POINTERS = (
+    (("天气", "下雨", "气温", "温度", "下雪", "台风", "空气质量"), "utter_out_of_scope_weather"),
+    (("股票", "炒股", "买基金", "大盘", "理财", "涨停", "比特币"), "utter_out_of_scope_investing"),
+    (("笑话", "段子", "讲个故事", "唱首歌", "唱歌"), "utter_out_of_scope_jokes"),
+    (("火锅", "好吃", "美食", "餐厅", "小面", "外卖", "吃什么"), "utter_out_of_scope_food"),
+    (("地铁", "公交", "堵车", "打车", "航班", "火车", "高铁", "轻轨"), "utter_out_of_scope_travel"),
+)
+
+
+def out_of_scope_response(text: str) -> str:
+    """Return the refusal that points to the right place for this kind of question."""
+    for words, response in OUT_OF_SCOPE_POINTERS:
+        if any(word in text for word in words):
+            return response
+    return "utter_out_of_scope"
 
 
 class ActionAnswer(Action):
@@ -47,7 +53,17 @@ class ActionAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Utter the answer for the intent, or ask to rephrase."""
-        response = ANSWERS.get(latest_intent(tracker) or "")
+        """Answer from the knowledge base for a policy topic, else with the small-talk response."""
+        intent = latest_intent(tracker) or ""
+        topic = topic_of(intent)
+        if topic in POLICY_TOPICS:
+            entry = knowledge_base().best_in_topic(topic, question_text(tracker))
+            if entry is not None:
+                send_entry(dispatcher, tracker, entry)
+                return []
+        if intent == "out_of_scope":
+            dispatcher.utter_message(response=out_of_scope_response(question_text(tracker)))
+            return []
+        response = SMALL_TALK_RESPONSES.get(intent)
         dispatcher.utter_message(response=response or "utter_please_rephrase")
         return []

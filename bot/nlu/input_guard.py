@@ -1,8 +1,10 @@
 """Custom NLU components that protect the pipeline from unusual input.
 
-`TextNormalizer` runs first: it maps full-width characters to half-width
-(one for one, so entity offsets stay valid) and cuts very long messages
-before they reach Jieba and DIET. `InputGuard` runs last: a message with no
+`TextNormalizer` runs first: it brings the text to the words the model was
+trained on (half-width, simplified characters, dialect and typos; see
+`bot/common/normalise.py`) and cuts very long messages before they reach
+Jieba and DIET. Every later component, the entity extractors included, reads
+the normalised text. `InputGuard` runs last: a message with no
 words at all, or one that was cut, is marked `nlu_fallback` so the assistant
 explains the problem instead of guessing.
 """
@@ -22,7 +24,8 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.common.text import has_words, to_half_width
+from bot.common.normalise import normalise_with_offsets
+from bot.common.text import has_words
 
 ORIGINAL_LENGTH = "original_text_length"
 
@@ -45,7 +48,7 @@ class _Stateless(GraphComponent):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class TextNormalizer(_Stateless):
-    """Normalise width and cap the length of a message before tokenisation."""
+    """Normalise the words and cap the length of a message before tokenisation."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -70,7 +73,13 @@ class TextNormalizer(_Stateless):
             return
         # kept in the parse data, so actions can tell a cut message from a short one
         message.set(ORIGINAL_LENGTH, len(text), add_to_output=True)
-        message.set(TEXT, to_half_width(text)[: self.config["max_chars"]])
+        normalised, offsets = normalise_with_offsets(text[: self.config["max_chars"]])
+        message.set(TEXT, normalised)
+        # annotated training examples: move the entity spans with the words
+        for entity in message.get(ENTITIES) or []:
+            if entity.get("end", 0) <= len(offsets) - 1:
+                entity["start"] = offsets[entity["start"]]
+                entity["end"] = offsets[entity["end"]]
 
 
 # a message that is only a number (a phone, an ID, its last four digits, a
