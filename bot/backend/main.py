@@ -19,6 +19,8 @@ from bot.backend.migrate import is_up_to_date
 from bot.backend.reference.router import router as reference_router
 from bot.backend.requests.router import router as requests_router
 from bot.backend.security import require_token
+from bot.console.app import install_console
+from bot.console.handoff.router import router as handoff_router
 
 
 def utc_now() -> datetime:
@@ -39,6 +41,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        rasa = getattr(app.state, "rasa", None)
+        if rasa is not None:
+            rasa.close()
         engine.dispose()
 
 
@@ -58,7 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(reference_router)
     api.include_router(consent_router)
     api.include_router(requests_router)
+    api.include_router(handoff_router)
     app.include_router(api)
+    install_console(app)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -82,7 +82,9 @@ def _list(settings: Settings, _args: argparse.Namespace) -> int:
     with _session(settings) as session:
         for agent in service.list_agents(session):
             state = "启用" if agent.active else "停用"
-            print(f"{agent.username}\t{agent.display_name}\t{agent.role}\t{','.join(agent.teams)}\t{state}")
+            print(
+                f"{agent.username}\t{agent.display_name}\t{agent.role}\t{','.join(agent.teams)}\t{state}"
+            )
     return 0
 
 

@@ -62,4 +62,6 @@ def verify_password(password: str, stored: str) -> bool:
 
 
 #: Checked when the username is unknown, so timing does not tell who has an account.
-DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+DUMMY_HASH = (
+    "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+)

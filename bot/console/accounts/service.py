@@ -98,7 +98,13 @@ def create_agent(
     except IntegrityError as exc:
         session.rollback()
         raise ConflictError(f"用户名 {username} 已存在") from exc
-    record(session, agent=agent, action="account_created", detail=f"{role} {','.join(agent.teams)}", now=now)
+    record(
+        session,
+        agent=agent,
+        action="account_created",
+        detail=f"{role} {','.join(agent.teams)}",
+        now=now,
+    )
     session.commit()
     return agent
 
@@ -127,7 +133,9 @@ def set_active(session: Session, *, username: str, active: bool, now: datetime) 
     agent.updated_at = now
     if not active:
         _end_sessions(session, agent_id=agent.id, now=now)
-    record(session, agent=agent, action="account_enabled" if active else "account_disabled", now=now)
+    record(
+        session, agent=agent, action="account_enabled" if active else "account_disabled", now=now
+    )
     session.commit()
     return agent
 
@@ -213,9 +221,7 @@ def sign_out(session: Session, *, row: AgentSession, agent: Agent, now: datetime
 def online_agents(session: Session, *, since: datetime) -> list[Agent]:
     """List active agents whose console was seen since ``since``."""
     return list(
-        session.scalars(
-            select(Agent).where(Agent.active.is_(True), Agent.last_seen_at >= since)
-        )
+        session.scalars(select(Agent).where(Agent.active.is_(True), Agent.last_seen_at >= since))
     )
 
 

@@ -19,9 +19,7 @@ class Handoff(Base):
     """A chat conversation a user asked a person to take over."""
 
     __tablename__ = "handoff"
-    __table_args__ = (
-        CheckConstraint("status IN ('waiting', 'active', 'closed')", name="status"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('waiting', 'active', 'closed')", name="status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sender_id: Mapped[str] = mapped_column(String(128), index=True)

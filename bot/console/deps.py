@@ -1,0 +1,28 @@
+"""Dependencies of the console's endpoints: Rasa's client and the knowledge base."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from bot.console.rasa_client import RasaClient
+from bot.knowledge import KnowledgeBase, load_knowledge_base
+
+
+def get_rasa(request: Request) -> RasaClient:
+    """Return the app's Rasa client, created on first use."""
+    client: RasaClient | None = getattr(request.app.state, "rasa", None)
+    if client is None:
+        client = RasaClient(request.app.state.settings)
+        request.app.state.rasa = client
+    return client
+
+
+def get_knowledge_base() -> KnowledgeBase:
+    """Return the policy knowledge base, loaded once per process."""
+    return load_knowledge_base()
+
+
+RasaDep = Annotated[RasaClient, Depends(get_rasa)]
+KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge_base)]
