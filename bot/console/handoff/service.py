@@ -197,7 +197,7 @@ def user_messages_since_pause(
         external = (event.get("metadata") or {}).get("is_external")
         if event.get("event") == "user" and isinstance(text, str) and text and not external:
             stamp = event.get("timestamp")
-            found.append((index, text, float(stamp) if isinstance(stamp, (int, float)) else None))
+            found.append((index, text, float(stamp) if isinstance(stamp, int | float) else None))
     return found, len(events)
 
 
