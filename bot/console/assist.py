@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from actions import validators
 from bot.common.pii import find_mobiles
@@ -20,8 +20,9 @@ from bot.console.fields import (
     TOPIC_LABELS,
     next_question,
 )
-from bot.knowledge import POLICY_TOPICS, Entry, KnowledgeBase
-from bot.knowledge.topics import topic_of
+
+if TYPE_CHECKING:  # the knowledge base loads Jieba: imported when first used
+    from bot.knowledge import Entry, KnowledgeBase
 
 HOUSING_TYPES = {"talent_apartment": "人才公寓", "youth_rental": "青年人才公租房"}
 HALF_DAYS = {"am": "上午", "pm": "下午"}
@@ -133,6 +134,7 @@ def display(key: str, value: Any, hospitals: Sequence[HospitalRef]) -> str:
 
 def best_answer(kb: KnowledgeBase, text: str, topic: str | None) -> tuple[Entry | None, bool]:
     """Pick the entry to read out: within the understood policy topic, else the best hit."""
+    from bot.knowledge import POLICY_TOPICS
     if topic in POLICY_TOPICS:
         entry = kb.best_in_topic(topic, text)
         if entry is not None:
@@ -169,6 +171,7 @@ def assist(
     hospitals: Sequence[HospitalRef],
 ) -> dict[str, Any]:
     """Build the call screen's panel for one turn; ``known`` carries earlier turns' values."""
+    from bot.knowledge.topics import topic_of
     intent = (parse.get("intent") or {}).get("name")
     confidence = float((parse.get("intent") or {}).get("confidence") or 0.0)
     topic = topic_of(intent)

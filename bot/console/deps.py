@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 
 from bot.console.rasa_client import RasaClient
-from bot.knowledge import KnowledgeBase, load_knowledge_base
+
+if TYPE_CHECKING:  # loading the knowledge base pulls in Jieba: only when first asked
+    from bot.knowledge import KnowledgeBase
 
 
 def get_rasa(request: Request) -> RasaClient:
@@ -21,8 +23,10 @@ def get_rasa(request: Request) -> RasaClient:
 
 def get_knowledge_base() -> KnowledgeBase:
     """Return the policy knowledge base, loaded once per process."""
+    from bot.knowledge import load_knowledge_base
+
     return load_knowledge_base()
 
 
 RasaDep = Annotated[RasaClient, Depends(get_rasa)]
-KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge_base)]
+KnowledgeDep = Annotated[Any, Depends(get_knowledge_base)]

@@ -102,7 +102,7 @@ def position(session: Session, handoff: Handoff) -> int:
         .where(
             Handoff.status == "waiting",
             Handoff.team == handoff.team,
-            Handoff.created_at < handoff.created_at,
+            Handoff.id < handoff.id,
         )
     )
     return int(ahead or 0) + 1
