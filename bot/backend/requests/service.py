@@ -88,7 +88,7 @@ def create_request(
             status="submitted",
             applicant_name=payload.applicant.name,
             applicant_phone=payload.applicant.phone,
-            applicant_id_number=payload.applicant.id_number,
+            applicant_id_number=getattr(payload.applicant, "id_number", None),
             channel=payload.channel,
             sender_id=payload.sender_id,
             details=details,
