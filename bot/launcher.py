@@ -64,6 +64,7 @@ class Stack:
     env: dict[str, str]
     model: Path
     endpoints: Path = ROOT / "endpoints.yml"
+    credentials: Path = ROOT / "credentials.yml"
     log_dir: Path | None = None
     services: list[Service] = field(default_factory=list)
 
@@ -131,7 +132,7 @@ class Stack:
                         "--endpoints",
                         str(self.endpoints),
                         "--credentials",
-                        str(ROOT / "credentials.yml"),
+                        str(self.credentials),
                         "--logging-config-file",
                         str(ROOT / "bot" / "logging.yml"),
                     ],

@@ -1,0 +1,108 @@
+"""A chat user asks for a person; an agent takes over in the console and hands back.
+
+The user is on Rasa's socket.io channel (what the web widget uses); the agent
+uses the console's API. Everything runs for real: Rasa, actions, backend.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from bot.launcher import Stack
+from tests.e2e.conftest import ConsoleAgent, joined, rows
+from tests.e2e.widget_user import WidgetUser
+
+
+@pytest.fixture
+def widget_user(stack: Stack) -> Iterator[WidgetUser]:
+    """A user of the web widget."""
+    user = WidgetUser(stack.rasa_url)
+    yield user
+    user.close()
+
+
+def wait_for_handoff(agent: ConsoleAgent, summary_part: str, timeout: float = 20) -> dict[str, Any]:
+    """Poll the queue like the console page does until the conversation shows up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for handoff in agent.get("/handoffs")["handoffs"]:
+            if summary_part in handoff["summary"] and handoff["status"] == "waiting":
+                return dict(handoff)
+        time.sleep(0.5)
+    raise AssertionError(f"no waiting handoff with {summary_part!r}")
+
+
+def wait_for_user_message(agent: ConsoleAgent, handoff_id: int, text: str) -> list[dict[str, Any]]:
+    """Poll the conversation like the console page does until the user's message is there."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        messages = agent.get(f"/handoffs/{handoff_id}")["messages"]
+        if any(m["author"] == "user" and m["text"] == text for m in messages):
+            return list(messages)
+        time.sleep(0.5)
+    raise AssertionError(f"the agent never saw {text!r}")
+
+
+def test_widget_user_and_agent_talk_then_the_bot_carries_on(
+    widget_user: WidgetUser, console: Callable[[str], ConsoleAgent]
+) -> None:
+    li = console("li")  # housing team: the console is open, so li is online
+    widget_user.say("我想申请人才公寓")
+    widget_user.expect("告知书")
+    widget_user.say("转人工")
+    widget_user.expect("现在转接吗")
+    widget_user.say("好的")
+    widget_user.expect("已为您转接人工客服")
+
+    handoff = wait_for_handoff(li, "人才住房申请")
+    assert handoff["topic_label"] == "申请人才住房" and handoff["channel"] == "socketio"
+    claimed = li.post(f"/handoffs/{handoff['id']}/claim")
+    assert claimed["handoff"]["status"] == "active" and claimed["handoff"]["mine"]
+    widget_user.expect("我是人工客服li老师")
+
+    widget_user.say("我想先问问租金大概多少")
+    assert widget_user.quiet_for(3) == []  # while a person holds it, the bot stays quiet
+    wait_for_user_message(li, handoff["id"], "我想先问问租金大概多少")
+    li.post(
+        f"/handoffs/{handoff['id']}/messages", {"text": "租金按区县标准执行，我帮您继续办理申请。"}
+    )
+    widget_user.expect("租金按区县标准执行")
+
+    released = li.post(f"/handoffs/{handoff['id']}/release")
+    assert released["handoff"]["status"] == "closed"
+    widget_user.expect("人工客服已结束本次服务")
+    widget_user.expect("告知书")  # the housing form picks up where it was
+    widget_user.say("同意")
+    # the bot answers again, and still knows the housing type the first message gave
+    widget_user.expect("哪个区县")
+
+
+def test_nobody_online_leaves_a_callback_the_team_sees(
+    say: Callable[[str, str], list[dict[str, Any]]],
+    console: Callable[[str], ConsoleAgent],
+    backend_db: Any,
+) -> None:
+    sender = f"callback-{time.time_ns()}"
+    say(sender, "定点医院有哪些")
+    offer = joined(say(sender, "转人工"))
+    assert "不在线" in offer and "登记回电" in offer
+    assert "告知书" in joined(say(sender, "好的"))
+    assert "怎么称呼" in joined(say(sender, "同意"))
+    assert "手机号码" in joined(say(sender, "王先生"))
+    assert "什么时间" in joined(say(sender, "13812345678"))
+    done = joined(say(sender, "明天上午"))
+    number = re.search(r"CB\d{8}-\d{4}", done)
+    assert number and "138****5678" in done
+    (row,) = rows(
+        backend_db, "SELECT kind, channel FROM service_request WHERE number = ?", number.group()
+    )
+    assert tuple(row) == ("callback", "rest")
+    zhou = console("zhou")  # the hospital team's agent signs in and finds it
+    found = zhou.get(f"/requests?q={number.group()}")
+    assert [r["kind"] for r in found] == ["callback"]
+    assert console("wang").get(f"/requests?q={number.group()}") == []
