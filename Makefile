@@ -22,7 +22,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SANIC_HOST ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup run chat lint test test-unit test-backend test-rasa test-e2e train validate clean
+.PHONY: help setup run chat lint test test-unit test-backend test-rasa test-e2e train validate clean browser-deps
 
 help:
 	@echo "make run    set up, train if needed, start backend + actions + Rasa (Ctrl-C stops)"
@@ -70,12 +70,20 @@ test-unit: setup
 	$(RASA_VENV)/bin/python -m pytest tests/common tests/actions tests/nlu -q
 
 test-backend: setup
-	$(BACKEND_VENV)/bin/python -m pytest tests/backend -q
+	$(BACKEND_VENV)/bin/python -m pytest tests/backend tests/console -q
 
 test-rasa: setup $(MODEL)
 	$(RASA) test core --e2e --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out var/test-results --quiet
 
-test-e2e: setup $(MODEL)
+# Debian's Chromium and CJK fonts for the browser tests (Playwright never downloads a browser).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	fi
+
+test-e2e: setup browser-deps $(MODEL)
 	$(RASA_VENV)/bin/python -m pytest tests/e2e -q
 
 test: lint validate test-unit test-backend test-rasa test-e2e

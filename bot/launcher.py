@@ -252,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
             '-H \'Content-Type: application/json\' -d \'{"sender":"me","message":"你好"}\'\n'
             f"  Rasa HTTP API  : {stack.rasa_url} (token RASA_API_TOKEN)\n"
             f"  backend API    : {stack.backend_url}/docs (token BACKEND_API_TOKEN)\n"
+            f"  agent console  : {stack.backend_url}/console/ (accounts: "
+            "python -m bot.backend.cli create-agent NAME)\n"
             "  terminal chat  : make chat\n",
             flush=True,
         )

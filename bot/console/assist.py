@@ -25,6 +25,11 @@ if TYPE_CHECKING:  # the knowledge base loads Jieba: imported when first used
     from bot.knowledge import Entry, KnowledgeBase
 
 HOUSING_TYPES = {"talent_apartment": "人才公寓", "youth_rental": "青年人才公租房"}
+#: The words the bot's housing form reads a type from (actions/housing.py), in order.
+_HOUSING_TYPE_WORDS = (
+    ("youth_rental", ("公租房", "公祖房", "青年", "租")),
+    ("talent_apartment", ("人才公寓", "公寓", "人才住房", "人才房")),
+)
 HALF_DAYS = {"am": "上午", "pm": "下午"}
 
 
@@ -51,6 +56,16 @@ class Turn:
             self.values[key] = outcome.value
         elif outcome.error:
             self.problems.append(outcome.error)
+
+
+def parse_housing_type(text: str) -> str | None:
+    """Map an entity value (a code, or words such as 公租房) to a housing type code."""
+    if text in HOUSING_TYPES:
+        return text
+    for code, words in _HOUSING_TYPE_WORDS:
+        if any(word in text for word in words):
+            return code
+    return None
 
 
 def find_hospital(text: str, hospitals: Sequence[HospitalRef]) -> HospitalRef | None:
@@ -89,8 +104,8 @@ def read_entities(
         if name in parsers:
             key = "target_district" if name == "district" and kind == "schooling" else name
             turn.take(key, parsers[name](value))
-        elif name == "housing_type" and value in HOUSING_TYPES:
-            turn.values["housing_type"] = value
+        elif name == "housing_type" and parse_housing_type(value):
+            turn.values["housing_type"] = parse_housing_type(value)
         elif name == "department":
             turn.values["department"] = value
     if "school_stage" in by_name or "grade" in by_name:
@@ -175,7 +190,8 @@ def assist(
     intent = (parse.get("intent") or {}).get("name")
     confidence = float((parse.get("intent") or {}).get("confidence") or 0.0)
     topic = topic_of(intent)
-    entry, confident = best_answer(kb, text, topic)
+    # a bare answer ("一家三口") asks nothing: keep the answer already on screen
+    entry, confident = (None, False) if topic == "dialogue" else best_answer(kb, text, topic)
     kind = INTENT_KINDS.get(intent or "") or known.get("kind") or (entry.offer if entry else None)
     turn = read_entities(
         text,

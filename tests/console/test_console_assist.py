@@ -44,7 +44,7 @@ def test_a_housing_call_builds_up_turn_by_turn(kb: KnowledgeBase) -> None:
     first = turn(
         kb,
         "我想申请渝北的青年人才公租房",
-        parse("request_housing", district="渝北区", housing_type="youth_rental"),
+        parse("request_housing", district="渝北区", housing_type="青年人才公祖房"),
     )
     assert (first["topic"], first["topic_label"], first["kind"]) == (
         "housing_apply",
@@ -120,3 +120,9 @@ def test_nothing_understood_still_answers_something_useful(kb: KnowledgeBase) ->
     result = turn(kb, "嗯嗯", parse("nlu_fallback", 0.3))
     assert result["topic_label"] == "超出服务范围" and result["kind"] is None
     assert result["next_question"] is None
+
+
+def test_a_bare_answer_leaves_the_answer_on_screen_alone(kb: KnowledgeBase) -> None:
+    result = turn(kb, "三口人", parse("inform", household_size="三口人"), {"kind": "housing"})
+    assert result["topic"] == "dialogue" and result["answer"] is None
+    assert result["known"]["household_size"] == 3

@@ -84,10 +84,12 @@
     $("problems").textContent = result.problems.join("；");
     const next = result.next_question;
     $("next-question").textContent = next ? next.question : result.kind ? "信息已齐，请核对后提交申请。" : "—";
-    $("answer").textContent = result.answer ? result.answer.text : "知识库中没有找到合适的答案。";
-    $("answer-source").textContent = result.answer
-      ? result.answer.source + (result.answer.confident ? "" : "（匹配度较低，请斟酌使用）")
-      : "";
+    if (result.answer || result.topic !== "dialogue") {
+      $("answer").textContent = result.answer ? result.answer.text : "知识库中没有找到合适的答案。";
+      $("answer-source").textContent = result.answer
+        ? result.answer.source + (result.answer.confident ? "" : "（匹配度较低，请斟酌使用）")
+        : "";
+    }
     $("retrieval").textContent = result.retrieval ? `检索回答：${result.retrieval.text}` : "";
     if (result.kind && result.kind !== $("form-kind").value) {
       $("form-kind").value = result.kind;
@@ -97,13 +99,22 @@
     }
   }
 
+  function typedValues() {
+    // what the agent typed into the form counts as known, so the next question moves on
+    const values = {};
+    for (const input of $("form-fields").querySelectorAll("[data-key]")) {
+      if (input.dataset.touched && input.value.trim()) values[input.dataset.key] = input.value.trim();
+    }
+    return values;
+  }
+
   async function analyse() {
     const text = $("utterance").value.trim();
     if (!text) return;
     $("assist-status").textContent = "分析中…";
     const started = performance.now();
     try {
-      const result = await Console.api("POST", "/assist", { text, known });
+      const result = await Console.api("POST", "/assist", { text, known: { ...known, ...typedValues() } });
       known = result.known;
       const turn = Console.el("li", text, "turn");
       turn.title = result.topic_label;
@@ -175,10 +186,6 @@
   }
 
   document.addEventListener("console-ready", async () => {
-    forms = await Console.api("GET", "/forms");
-    for (const kind of forms.kinds) $("form-kind").append(new Option(kind.title, kind.kind));
-    $("form-kind").addEventListener("change", renderForm);
-    renderForm();
     $("analyse").addEventListener("click", analyse);
     $("utterance").addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -191,5 +198,10 @@
       consentAt = $("form-consent").checked ? new Date().toISOString() : null;
     });
     $("new-call").addEventListener("click", newCall);
+    $("form-kind").addEventListener("change", renderForm);
+    forms = await Console.api("GET", "/forms");
+    for (const kind of forms.kinds) $("form-kind").append(new Option(kind.title, kind.kind));
+    renderForm();
+    document.body.dataset.ready = "call";
   });
 })();
