@@ -150,6 +150,7 @@ def display(key: str, value: Any, hospitals: Sequence[HospitalRef]) -> str:
 def best_answer(kb: KnowledgeBase, text: str, topic: str | None) -> tuple[Entry | None, bool]:
     """Pick the entry to read out: within the understood policy topic, else the best hit."""
     from bot.knowledge import POLICY_TOPICS
+
     if topic in POLICY_TOPICS:
         entry = kb.best_in_topic(topic, text)
         if entry is not None:
@@ -187,6 +188,7 @@ def assist(
 ) -> dict[str, Any]:
     """Build the call screen's panel for one turn; ``known`` carries earlier turns' values."""
     from bot.knowledge.topics import topic_of
+
     intent = (parse.get("intent") or {}).get("name")
     confidence = float((parse.get("intent") or {}).get("confidence") or 0.0)
     topic = topic_of(intent)
