@@ -22,12 +22,13 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SANIC_HOST ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup run chat lint test test-unit test-backend test-rasa test-e2e train validate clean browser-deps
+.PHONY: help setup run chat lint test test-unit test-backend test-rasa test-e2e train validate clean eval nlu-from-knowledge browser-deps
 
 help:
 	@echo "make run    set up, train if needed, start backend + actions + Rasa (Ctrl-C stops)"
 	@echo "make chat   the same, with a chat in this terminal"
 	@echo "make test   set up, train once, run every test layer"
+	@echo "make eval   held-out topic accuracy of our pipeline beside the baseline (var/eval)"
 
 $(UV):
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found (PATH or ~/.pyenv/versions)"; exit 1; }
@@ -67,7 +68,7 @@ validate: setup
 	$(RASA) data validate --quiet
 
 test-unit: setup
-	$(RASA_VENV)/bin/python -m pytest tests/common tests/actions tests/nlu -q
+	$(RASA_VENV)/bin/python -m pytest tests/common tests/knowledge tests/actions tests/nlu -q
 
 test-backend: setup
 	$(BACKEND_VENV)/bin/python -m pytest tests/backend tests/console -q
@@ -85,6 +86,21 @@ browser-deps:
 
 test-e2e: setup browser-deps $(MODEL)
 	$(RASA_VENV)/bin/python -m pytest tests/e2e -q
+
+# The knowledge base's question forms, as NLU examples of their topic's intent.
+nlu-from-knowledge: setup
+	$(RASA_VENV)/bin/python -m bot.knowledge.export_nlu
+
+BASELINE_MODEL := var/eval/models/baseline.tar.gz
+$(BASELINE_MODEL): bot/nlu/baseline.yml $(TRAINING_INPUTS) | $(RASA_VENV)/.synced
+	$(RASA) train nlu --config bot/nlu/baseline.yml --nlu data/nlu --out var/eval/models \
+		--fixed-model-name baseline --quiet
+	touch $@
+
+# Held-out topic accuracy, macro-F1, per-topic scores, confusion matrices and the
+# misclassified examples, for our pipeline and the baseline side by side.
+eval: setup $(MODEL) $(BASELINE_MODEL)
+	$(RASA_VENV)/bin/python -m bot.nlu.evaluate --model ours=$(MODEL) --model baseline=$(BASELINE_MODEL)
 
 test: lint validate test-unit test-backend test-rasa test-e2e
 
