@@ -87,9 +87,11 @@ class BackendClient:
         )
 
     # --- handoff to a person (issue 5) -----------------------------------------
-    def handoff_availability(self, topic: str) -> dict[str, Any]:
-        """Ask whether a person can take a conversation on this topic now, and the hours."""
-        return self._call("GET", "/api/v1/handoffs/availability", params={"topic": topic})
+    def handoff_availability(self, topic: str, channel: str) -> dict[str, Any]:
+        """Ask whether a person can take a conversation on this topic and channel now."""
+        return self._call(
+            "GET", "/api/v1/handoffs/availability", params={"topic": topic, "channel": channel}
+        )
 
     def create_handoff(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Queue the conversation for a person; BackendRejected if nobody can take it now."""

@@ -44,6 +44,12 @@ HANDOFF_SLOTS = (
     "handoff_resume_form",
 )
 RECENT_LINES = 6
+#: Why nobody can chat now -> what the user is told (each offers a callback).
+UNAVAILABLE = {
+    "outside_hours": "utter_handoff_outside_hours",
+    "no_agent": "utter_handoff_no_agent",
+    "channel": "utter_handoff_channel",
+}
 #: What the fallback sets before asking, so the offer says why it comes.
 AFTER_FAILURES = "after_failures"
 NOT_SURE_RESPONSE = "utter_not_sure"
@@ -165,7 +171,8 @@ class ActionOfferHandoff(Action):
             SlotSet("handoff_topic", topic),
         ]
         try:
-            found = get_client().handoff_availability(topic)
+            channel = tracker.get_latest_input_channel() or "rest"
+            found = get_client().handoff_availability(topic, channel)
         except BackendError:
             dispatcher.utter_message(response="utter_handoff_unreachable")
             return [*events, SlotSet("handoff_mode", None)]
@@ -182,12 +189,8 @@ class ActionOfferHandoff(Action):
                 else "utter_offer_handoff"
             )
             return [*events, SlotSet("handoff_mode", "live")]
-        reason = (
-            "utter_handoff_outside_hours"
-            if found.get("reason") == "outside_hours"
-            else "utter_handoff_no_agent"
-        )
-        dispatcher.utter_message(response=reason, handoff_hours=hours)
+        response = UNAVAILABLE.get(found.get("reason"), "utter_handoff_no_agent")
+        dispatcher.utter_message(response=response, handoff_hours=hours)
         return [*events, SlotSet("handoff_mode", "callback")]
 
 

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     service_hours: str = "mon-fri 09:00-17:30"
     #: an agent counts as online while its console has been seen this recently
     agent_online_seconds: int = Field(default=60, ge=5)
+    #: Rasa input channels that can carry an agent's replies (they push; REST cannot)
+    handoff_channels: str = "socketio,wechat"
+    #: a chat nobody claimed within this many seconds goes back to the bot (0: never)
+    handoff_wait_seconds: int = Field(default=600, ge=0)
 
     @field_validator("backend_api_token")
     @classmethod

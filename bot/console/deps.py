@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 
 from bot.console.rasa_client import RasaClient
 
@@ -12,13 +12,18 @@ if TYPE_CHECKING:  # loading the knowledge base pulls in Jieba: only when first 
     from bot.knowledge import KnowledgeBase
 
 
-def get_rasa(request: Request) -> RasaClient:
+def rasa_for(app: FastAPI) -> RasaClient:
     """Return the app's Rasa client, created on first use."""
-    client: RasaClient | None = getattr(request.app.state, "rasa", None)
+    client: RasaClient | None = getattr(app.state, "rasa", None)
     if client is None:
-        client = RasaClient(request.app.state.settings)
-        request.app.state.rasa = client
+        client = RasaClient(app.state.settings)
+        app.state.rasa = client
     return client
+
+
+def get_rasa(request: Request) -> RasaClient:
+    """Hand the app's Rasa client to an endpoint."""
+    return rasa_for(request.app)
 
 
 def get_knowledge_base() -> KnowledgeBase:

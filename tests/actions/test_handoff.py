@@ -114,7 +114,10 @@ async def test_with_nobody_online_a_callback_is_offered(
     client_settings: None, dispatcher: Any, domain: Any
 ) -> None:
     tracker = tracker_with(
-        [user("人才公寓租金多少", "ask_housing_policy"), user("转人工", "human_handoff")]
+        [
+            user("人才公寓租金多少", "ask_housing_policy", "socketio"),
+            user("转人工", "human_handoff", "socketio"),
+        ]
     )
     events = await ActionOfferHandoff().run(dispatcher, tracker, domain)
     slots = {e["name"]: e["value"] for e in events}
@@ -125,6 +128,21 @@ async def test_with_nobody_online_a_callback_is_offered(
         dispatcher, make_tracker({"handoff_mode": "callback"}), domain
     )
     assert start == [{"event": "followup", "name": "callback_form", "timestamp": None}]
+
+
+@pytest.mark.asyncio
+async def test_a_channel_that_cannot_carry_replies_offers_a_callback(
+    client_settings: None, dispatcher: Any, domain: Any
+) -> None:
+    tracker = tracker_with([user("转人工", "human_handoff", "rest")])
+    events = await ActionOfferHandoff().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_handoff_channel"
+    assert {
+        "event": "slot",
+        "name": "handoff_mode",
+        "value": "callback",
+        "timestamp": None,
+    } in events
 
 
 @pytest.fixture

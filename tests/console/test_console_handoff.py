@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bot.backend.config import Settings
 from bot.console.handoff.service import user_messages_since_pause
-from tests.backend.conftest import Clock
+from bot.console.handoff.sweeper import sweep_once
+from bot.console.rasa_client import RasaClient
+from tests.backend.conftest import FIXED_NOW, Clock
 from tests.console.conftest import MakeAgent
+
+WAIT = timedelta(minutes=10)
 
 
 def queue_chat(bot_api: TestClient, sender: str = "web-1", topic: str = "housing_policy") -> Any:
@@ -30,9 +36,12 @@ def queue_chat(bot_api: TestClient, sender: str = "web-1", topic: str = "housing
     )
 
 
-def availability(bot_api: TestClient, topic: str = "housing_policy") -> dict[str, Any]:
+def availability(
+    bot_api: TestClient, topic: str = "housing_policy", channel: str = "socketio"
+) -> dict[str, Any]:
     """Ask as the bot does before offering a person."""
-    return dict(bot_api.get("/api/v1/handoffs/availability", params={"topic": topic}).json())
+    params = {"topic": topic, "channel": channel}
+    return dict(bot_api.get("/api/v1/handoffs/availability", params=params).json())
 
 
 def test_nobody_online_means_no_person_and_no_queue(bot_api: TestClient) -> None:
@@ -55,6 +64,18 @@ def test_only_an_agent_of_the_team_or_a_supervisor_counts(
     assert availability(bot_api, "school_policy")["available"] is True
     make_agent("zhao", role="supervisor")
     assert availability(bot_api)["available"] is True
+
+
+def test_a_channel_that_cannot_push_replies_gets_no_person(
+    bot_api: TestClient, make_agent: MakeAgent
+) -> None:
+    make_agent("li", teams=("housing",))
+    assert availability(bot_api, channel="rest")["reason"] == "channel"
+    refused = bot_api.post(
+        "/api/v1/handoffs",
+        json={"sender_id": "curl-1", "channel": "rest", "topic": "housing_policy"},
+    )
+    assert refused.status_code == 409 and refused.json()["error"]["fields"]["reason"] == "channel"
 
 
 def test_an_agent_who_left_the_console_open_too_long_is_not_online(
@@ -146,3 +167,42 @@ def test_only_messages_after_the_pause_reach_the_agent() -> None:
     assert [(i, t) for i, t, _ in found] == [(3, "你好，在吗"), (6, "想问租金")]
     assert offset == 7
     assert user_messages_since_pause(events, offset) == ([], 7)
+
+
+def recording_rasa(
+    settings: Settings, calls: list[httpx.Request], *, up: bool = True
+) -> RasaClient:
+    """Rasa's HTTP API as the sweeper sees it: every call recorded, answered or refused."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        if not up:
+            raise httpx.ConnectError("connection refused", request=request)
+        return httpx.Response(200, json={"events": []})
+
+    return RasaClient(settings, transport=httpx.MockTransport(answer))
+
+
+def test_a_chat_nobody_claims_goes_back_to_the_bot(
+    app: FastAPI, bot_api: TestClient, make_agent: MakeAgent, settings: Settings
+) -> None:
+    li = make_agent("li", teams=("housing",))
+    handoff_id = queue_chat(bot_api, "web-waiting").json()["id"]
+    calls: list[httpx.Request] = []
+    factory = app.state.session_factory
+    later = FIXED_NOW + timedelta(minutes=9)
+    assert sweep_once(factory, recording_rasa(settings, calls), now=later, wait=WAIT) == 0
+    down = recording_rasa(settings, calls, up=False)
+    much_later = FIXED_NOW + timedelta(minutes=11)
+    assert sweep_once(factory, down, now=much_later, wait=WAIT) == 0  # retried next round
+    assert sweep_once(factory, recording_rasa(settings, calls), now=much_later, wait=WAIT) == 1
+    sent = calls[-1]
+    assert sent.url.path == "/conversations/web-waiting/tracker/events"
+    assert sent.url.params["execute_side_effects"] == "true"
+    assert sent.url.params["output_channel"] == "latest"
+    events = json.loads(sent.content)
+    assert [e["event"] for e in events] == ["bot", "resume", "action"]
+    assert "没能及时接入" in events[0]["text"]
+    assert li.get("/console/api/handoffs").json()["handoffs"] == []
+    assert sweep_once(factory, recording_rasa(settings, calls), now=much_later, wait=WAIT) == 0
+    assert bot_api.get(f"/console/api/handoffs/{handoff_id}").status_code == 401  # not the bot's

@@ -83,26 +83,37 @@ def test_widget_user_and_agent_talk_then_the_bot_carries_on(
 
 
 def test_nobody_online_leaves_a_callback_the_team_sees(
-    say: Callable[[str, str], list[dict[str, Any]]],
-    console: Callable[[str], ConsoleAgent],
-    backend_db: Any,
+    widget_user: WidgetUser, console: Callable[[str], ConsoleAgent], backend_db: Any
 ) -> None:
-    sender = f"callback-{time.time_ns()}"
-    say(sender, "定点医院有哪些")
-    offer = joined(say(sender, "转人工"))
-    assert "不在线" in offer and "登记回电" in offer
-    assert "告知书" in joined(say(sender, "好的"))
-    assert "怎么称呼" in joined(say(sender, "同意"))
-    assert "手机号码" in joined(say(sender, "王先生"))
-    assert "什么时间" in joined(say(sender, "13812345678"))
-    done = joined(say(sender, "明天上午"))
+    widget_user.say("定点医院有哪些")
+    widget_user.expect("医院")
+    widget_user.say("转人工")
+    offer = widget_user.expect("登记回电")
+    assert "不在线" in offer  # nobody of the hospital team has the console open
+    widget_user.say("好的")
+    widget_user.expect("告知书")
+    widget_user.say("同意")
+    widget_user.expect("怎么称呼")
+    widget_user.say("王先生")
+    widget_user.expect("手机号码")
+    widget_user.say("13812345678")
+    widget_user.expect("什么时间")
+    widget_user.say("明天上午")
+    done = widget_user.expect("已为您登记回电")
     number = re.search(r"CB\d{8}-\d{4}", done)
     assert number and "138****5678" in done
     (row,) = rows(
         backend_db, "SELECT kind, channel FROM service_request WHERE number = ?", number.group()
     )
-    assert tuple(row) == ("callback", "rest")
+    assert tuple(row) == ("callback", "socketio")
     zhou = console("zhou")  # the hospital team's agent signs in and finds it
-    found = zhou.get(f"/requests?q={number.group()}")
-    assert [r["kind"] for r in found] == ["callback"]
+    assert [r["kind"] for r in zhou.get(f"/requests?q={number.group()}")] == ["callback"]
     assert console("wang").get(f"/requests?q={number.group()}") == []
+
+
+def test_a_rest_user_is_offered_a_callback_not_a_person(
+    say: Callable[[str, str], list[dict[str, Any]]], console: Callable[[str], ConsoleAgent]
+) -> None:
+    console("li")  # someone is online, but REST cannot carry an agent's replies
+    offer = joined(say(f"rest-{time.time_ns()}", "转人工"))
+    assert "还不能接入在线人工客服" in offer and "登记回电" in offer

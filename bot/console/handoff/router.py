@@ -14,11 +14,15 @@ router = APIRouter(prefix="/handoffs", tags=["handoff"])
 
 @router.get("/availability", response_model=AvailabilityPublic)
 def get_availability(
-    session: SessionDep, settings: SettingsDep, now: NowDep, topic: str = "general_service"
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    topic: str = "general_service",
+    channel: str | None = None,
 ) -> AvailabilityPublic:
     """Tell the bot whether to offer a person now, or a callback and the service hours."""
     team = team_of_topic(topic)
-    found = service.availability(session, team=team, now=now, settings=settings)
+    found = service.availability(session, team=team, now=now, settings=settings, channel=channel)
     return AvailabilityPublic(
         available=found.available,
         reason=found.reason,  # type: ignore[arg-type]

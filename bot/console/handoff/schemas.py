@@ -52,7 +52,7 @@ class AvailabilityPublic(BaseModel):
     """Whether a person can take over now; if not, why, and the service hours."""
 
     available: bool
-    reason: Literal["outside_hours", "no_agent"] | None
+    reason: Literal["outside_hours", "no_agent", "channel"] | None
     hours: str
     team: str
 

@@ -39,10 +39,15 @@ class Availability:
     hours: str
 
 
-def availability(session: Session, *, team: str, now: datetime, settings: Settings) -> Availability:
-    """Open hours and an online agent whose scope covers the team are both needed."""
+def availability(
+    session: Session, *, team: str, now: datetime, settings: Settings, channel: str | None = None
+) -> Availability:
+    """A channel that can carry replies, open hours and an online agent of the team."""
     windows = parse_service_hours(settings.service_hours)
     hours = describe(windows)
+    pushing = {c.strip() for c in settings.handoff_channels.split(",") if c.strip()}
+    if channel is not None and channel not in pushing:
+        return Availability(False, "channel", hours)
     if not is_open(windows, now.astimezone(ZoneInfo(settings.timezone))):
         return Availability(False, "outside_hours", hours)
     since = now - timedelta(seconds=settings.agent_online_seconds)
@@ -75,7 +80,7 @@ def create_handoff(
     if existing is not None:
         return existing, False
     team = team_of_topic(topic)
-    found = availability(session, team=team, now=now, settings=settings)
+    found = availability(session, team=team, now=now, settings=settings, channel=channel)
     if not found.available:
         raise HandoffUnavailableError(fields={"reason": found.reason or "", "hours": found.hours})
     handoff = Handoff(
