@@ -11,6 +11,12 @@ UV_VENV := .venv/uv
 UV := $(UV_VENV)/bin/uv
 RASA_VENV := .venv/rasa
 BACKEND_VENV := .venv/backend
+BROWSER_VENV := .venv/browser
+WEB_BUNDLE := node_modules/rasa-webchat/lib/index.js
+CHROMIUM := /usr/bin/chromium
+# root installs system packages itself; anyone else goes through sudo
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/yucai.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' -o -name '*.txt' 2>/dev/null) \
@@ -22,12 +28,14 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SANIC_HOST ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup run chat lint test test-unit test-backend test-rasa test-e2e train validate clean eval nlu-from-knowledge browser-deps
+.PHONY: help setup web browser run chat lint test test-unit test-backend test-rasa test-e2e \
+	test-browser train validate clean eval nlu-from-knowledge browser-deps
 
 help:
 	@echo "make run    set up, train if needed, start backend + actions + Rasa (Ctrl-C stops)"
 	@echo "make chat   the same, with a chat in this terminal"
 	@echo "make test   set up, train once, run every test layer"
+	@echo "            (single layers: lint validate test-unit test-backend test-rasa test-e2e test-browser)"
 	@echo "make eval   held-out topic accuracy of our pipeline beside the baseline (var/eval)"
 
 $(UV):
@@ -47,6 +55,26 @@ $(BACKEND_VENV)/.synced: requirements/backend.lock | $(UV)
 
 setup: $(RASA_VENV)/.synced $(BACKEND_VENV)/.synced
 
+# The chat widget (rasa-webchat 1.0.1, pinned by package-lock.json); the Rasa
+# server serves its prebuilt bundle at /chat, so no build step and no CDN.
+$(WEB_BUNDLE): package.json package-lock.json
+	command -v npm >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq nodejs npm; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+web: $(WEB_BUNDLE)
+
+# Browser tests: Debian's Chromium and CJK fonts (never a downloaded browser),
+# Playwright from PyPI in its own small environment.
+$(BROWSER_VENV)/.synced: requirements/browser.lock | $(UV)
+	$(UV) venv --allow-existing --quiet -p $(PYTHON310) $(BROWSER_VENV)
+	VIRTUAL_ENV=$(BROWSER_VENV) $(UV) pip sync --quiet requirements/browser.lock
+	touch $@
+
+browser: $(BROWSER_VENV)/.synced
+	@if [ ! -x $(CHROMIUM) ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq chromium fonts-noto-cjk; fi
+
 # Retrain only when the training inputs changed.
 $(MODEL): $(TRAINING_INPUTS) | $(RASA_VENV)/.synced
 	$(RASA) train --fixed-model-name yucai --out models --quiet
@@ -54,7 +82,7 @@ $(MODEL): $(TRAINING_INPUTS) | $(RASA_VENV)/.synced
 
 train: $(MODEL)
 
-run: setup $(MODEL)
+run: setup web $(MODEL)
 	$(RASA_VENV)/bin/python -m bot.launcher --model $(MODEL)
 
 chat: setup $(MODEL)
@@ -68,7 +96,7 @@ validate: setup
 	$(RASA) data validate --quiet
 
 test-unit: setup
-	$(RASA_VENV)/bin/python -m pytest tests/common tests/knowledge tests/actions tests/nlu -q
+	$(RASA_VENV)/bin/python -m pytest tests/common tests/knowledge tests/actions tests/nlu tests/channels -q
 
 test-backend: setup
 	$(BACKEND_VENV)/bin/python -m pytest tests/backend tests/console -q
@@ -102,7 +130,10 @@ $(BASELINE_MODEL): bot/nlu/baseline.yml $(TRAINING_INPUTS) | $(RASA_VENV)/.synce
 eval: setup $(MODEL) $(BASELINE_MODEL)
 	$(RASA_VENV)/bin/python -m bot.nlu.evaluate --model ours=$(MODEL) --model baseline=$(BASELINE_MODEL)
 
-test: lint validate test-unit test-backend test-rasa test-e2e
+test-browser: setup web browser $(MODEL)
+	$(BROWSER_VENV)/bin/python -m pytest tests/browser -q
+
+test: lint validate test-unit test-backend test-rasa test-e2e test-browser
 
 clean:
 	rm -rf models var/test-results .pytest_cache

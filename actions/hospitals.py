@@ -154,6 +154,11 @@ class ValidateHospitalForm(FreeTextSlotsMixin, RequestFormValidation):
         """Accept a date within 60 days; a half-day said with it is kept too."""
         result = validators.parse_visit_date(str(value), today_in_china())
         if result.error or result.value is None:
+            half_day = validators.parse_half_day(str(value))
+            if tracker.get_slot("requested_slot") == "half_day" and half_day.value:
+                # "上午" answers the half-day question; NLU read it as a date too
+                earlier = previous_slot_value(tracker, "visit_date")
+                return accept({"visit_date": earlier, "half_day": half_day.value})
             return reject("visit_date", result.error or "没能识别日期。", dispatcher, tracker)
         visit_date, half_day = result.value
         values: SlotDict = {"visit_date": visit_date.isoformat()}
@@ -231,3 +236,11 @@ class ActionAskDepartment(Action):
             buttons=[{"title": d, "payload": d} for d in hospital.get("departments", [])[:12]],
         )
         return []
+
+
+def previous_slot_value(tracker: Tracker, slot: str) -> Any:
+    """Return the value a slot had before this turn's extraction set it."""
+    values = [
+        e.get("value") for e in tracker.events if e.get("event") == "slot" and e.get("name") == slot
+    ]
+    return values[-2] if len(values) >= 2 else None

@@ -248,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(
             "\n渝才助手 is running (Ctrl-C stops it):\n"
+            f"  web chat       : open {stack.rasa_url}/chat in a browser\n"
             f"  talk over REST : curl -s -XPOST {stack.rasa_url}/webhooks/rest/webhook "
             '-H \'Content-Type: application/json\' -d \'{"sender":"me","message":"你好"}\'\n'
             f"  Rasa HTTP API  : {stack.rasa_url} (token RASA_API_TOKEN)\n"

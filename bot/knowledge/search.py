@@ -8,6 +8,7 @@ whose key word no entry knows, stays below the bar however the ranks fall.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter
@@ -54,6 +55,7 @@ def stopwords() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _tokenizer() -> jieba.Tokenizer:
+    jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     for path in sorted(JIEBA_DICT_DIR.glob("*.txt")):
         tokenizer.load_userdict(str(path))

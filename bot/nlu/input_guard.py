@@ -73,13 +73,18 @@ class TextNormalizer(_Stateless):
             return
         # kept in the parse data, so actions can tell a cut message from a short one
         message.set(ORIGINAL_LENGTH, len(text), add_to_output=True)
-        normalised, offsets = normalise_with_offsets(text[: self.config["max_chars"]])
+        cut = text[: self.config["max_chars"]]
+        normalised, offsets = normalise_with_offsets(cut)
         message.set(TEXT, normalised)
-        # annotated training examples: move the entity spans with the words
+        # annotated training examples: move the entity spans with the words, and
+        # normalise a value that is just the span's text ([公祖房] → 公租房), or the
+        # synonym mapper would learn to turn the right spelling into the typo
         for entity in message.get(ENTITIES) or []:
-            if entity.get("end", 0) <= len(offsets) - 1:
-                entity["start"] = offsets[entity["start"]]
-                entity["end"] = offsets[entity["end"]]
+            start, end = entity.get("start", 0), entity.get("end", 0)
+            if end <= len(cut):
+                entity["start"], entity["end"] = offsets[start], offsets[end]
+                if entity.get("value") == cut[start:end]:
+                    entity["value"] = normalised[entity["start"] : entity["end"]]
 
 
 # a message that is only a number (a phone, an ID, its last four digits, a

@@ -52,3 +52,23 @@ def test_match_hospital(text: str, code: str | None) -> None:
 )
 def test_match_department(text: str, department: str | None) -> None:
     assert match_department(text, ["骨科", "心血管内科", "眼科"]) == department
+
+
+def test_a_half_day_read_as_a_date_keeps_the_date_and_fills_the_half_day() -> None:
+    """ "上午" answering 上午还是下午 must not wipe the date and ask for it again."""
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.hospitals import ValidateHospitalForm
+    from tests.actions.conftest import make_tracker
+
+    tracker = make_tracker(
+        {"visit_date": "上午", "requested_slot": "half_day"},
+        text="上午",
+        entities=[{"entity": "visit_date", "value": "上午"}],
+    )
+    tracker.events.insert(0, {"event": "slot", "name": "visit_date", "value": "2026-12-02"})
+    tracker.events.append({"event": "slot", "name": "visit_date", "value": "上午"})
+    dispatcher = CollectingDispatcher()
+    result = ValidateHospitalForm().validate_visit_date("上午", dispatcher, tracker, {})
+    assert result["visit_date"] == "2026-12-02" and result["half_day"] == "am"
+    assert dispatcher.messages == []

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from bot.launcher import BACKEND_BIN, ROOT, Stack, default_env
+from tests.fake_wechat import stack_env as wechat_env
 from tests.support import free_port
 
 MODEL = ROOT / "models" / "yucai.tar.gz"
@@ -43,6 +44,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         }
     )
     env["BACKEND_URL"] = f"http://127.0.0.1:{env['BACKEND_PORT']}"
+    env.update(wechat_env(workdir))  # the WeChat channel talks to tests/fake_wechat.py
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'

@@ -18,6 +18,8 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.common.normalise import normalise as normalise_text
+
 ROOT = Path(__file__).resolve().parents[2]
 NLU_DIR = ROOT / "data" / "nlu"
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
@@ -149,8 +151,8 @@ def entities_of(data: TrainingData) -> list[tuple[Message, dict]]:
 
 
 def normalise(text: str) -> str:
-    """Compare examples ignoring spaces, punctuation and case."""
-    return re.sub(r"[\s，。？！,.?!、~～]", "", text).lower()
+    """Compare examples as the model reads them (dialect, width, script), ignoring punctuation."""
+    return re.sub(r"[\s，。？！,.?!、~～]", "", normalise_text(text)).lower()
 
 
 def test_every_intent_has_enough_examples(training: TrainingData, topic_map: dict):

@@ -1,0 +1,1 @@
+"""Rasa input channels of the assistant (web chat, WeChat), loaded from credentials.yml."""

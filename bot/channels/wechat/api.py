@@ -1,0 +1,120 @@
+"""The customer-service message API: how a slow answer still reaches the user.
+
+An access token is fetched once and cached until shortly before it expires;
+a token WeChat reports as expired or invalid is fetched again and the send is
+retried once. The base URL is configurable so tests can point it at a fake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+import aiohttp
+
+from bot.channels.wechat.settings import WECOM, WeChatSettings
+
+logger = logging.getLogger(__name__)
+
+TOKEN_ERRORS = {40001, 40014, 42001}  # invalid, malformed, expired access token
+TOKEN_MARGIN_SECONDS = 300
+CONNECT_RETRIES = 2
+
+
+class DeliveryFailed(Exception):
+    """WeChat did not accept a message; the reason is in the message."""
+
+
+class CustomerServiceApi:
+    """Send text to one user through WeChat's (or WeCom's) server API."""
+
+    def __init__(self, settings: WeChatSettings) -> None:
+        self.settings = settings
+        self._base = settings.api_base_url.rstrip("/")
+        self._session: aiohttp.ClientSession | None = None
+        self._token: str | None = None
+        self._token_expires_at = 0.0
+        self._token_lock = asyncio.Lock()
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        return self._session
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """Call the API; retry only when the connection was never made."""
+        for attempt in range(CONNECT_RETRIES + 1):
+            try:
+                async with self._http().request(method, f"{self._base}{path}", **kwargs) as resp:
+                    body = await resp.read()
+                    if resp.status != 200:
+                        raise DeliveryFailed(f"HTTP {resp.status} from {path}")
+                    data = json.loads(body)
+                    if not isinstance(data, dict):
+                        raise DeliveryFailed(f"unexpected body from {path}")
+                    return data
+            except aiohttp.ClientConnectorError as exc:  # nothing was sent: safe to retry
+                if attempt == CONNECT_RETRIES:
+                    raise DeliveryFailed(f"{path}: cannot connect") from exc
+                await asyncio.sleep(0.5 * (attempt + 1))
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+                raise DeliveryFailed(f"{path}: {type(exc).__name__}") from exc
+        raise AssertionError("unreachable")
+
+    async def access_token(self, *, refresh: bool = False) -> str:
+        """Return a cached token, fetching a new one when needed (one fetch at a time)."""
+        async with self._token_lock:
+            if not refresh and self._token and time.monotonic() < self._token_expires_at:
+                return self._token
+            s = self.settings
+            if s.mode == WECOM:
+                path, params = "/cgi-bin/gettoken", {"corpid": s.app_id, "corpsecret": s.app_secret}
+            else:
+                path = "/cgi-bin/token"
+                params = {
+                    "grant_type": "client_credential",
+                    "appid": s.app_id,
+                    "secret": s.app_secret,
+                }
+            data = await self._call("GET", path, params=params)
+            token = data.get("access_token")
+            if not token:
+                raise DeliveryFailed(f"no access token (errcode {data.get('errcode')})")
+            lifetime = int(data.get("expires_in", 7200))
+            self._token = str(token)
+            self._token_expires_at = time.monotonic() + max(60, lifetime - TOKEN_MARGIN_SECONDS)
+            logger.info("fetched a WeChat access token valid for %ss", lifetime)
+            return self._token
+
+    def _message(self, user: str, content: str) -> tuple[str, dict[str, Any]]:
+        body: dict[str, Any] = {"touser": user, "msgtype": "text", "text": {"content": content}}
+        if self.settings.mode == WECOM:
+            body["agentid"] = int(self.settings.agent_id or 0)
+            return "/cgi-bin/message/send", body
+        return "/cgi-bin/message/custom/send", body
+
+    async def send_text(self, user: str, content: str) -> None:
+        """Send one text; raise DeliveryFailed if WeChat refuses it."""
+        path, body = self._message(user, content)
+        # real UTF-8: escaped Chinese is reported to arrive as literal \\uXXXX
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        for refresh in (False, True):
+            token = await self.access_token(refresh=refresh)
+            result = await self._call(
+                "POST", path, params={"access_token": token}, data=data, headers=headers
+            )
+            code = int(result.get("errcode", 0))
+            if code == 0:
+                return
+            if code not in TOKEN_ERRORS or refresh:
+                raise DeliveryFailed(f"errcode {code}")
+        raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        """Close the HTTP session."""
+        if self._session is not None:
+            await self._session.close()

@@ -1,0 +1,166 @@
+"""One real stack and one Debian Chromium per session, for the web chat's browser tests.
+
+The stack is the same three processes `make run` starts (the Rasa server also
+serves /chat); two small local web servers play a partner site that may embed
+the chat and a foreign site that may not.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from bot.channels.web_auth import WebChatSettings
+from bot.launcher import ROOT, Stack, default_env
+from tests.browser.helpers import ARTIFACTS
+from tests.support import free_port
+
+MODEL = ROOT / "models" / "yucai.tar.gz"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+SECRET = "browser-test-webchat-secret"
+
+
+class Site:
+    """A web page on its own origin that embeds the chat with the README's snippet."""
+
+    def __init__(self, rasa_url: str, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.rasa_url = rasa_url
+        self.token = ""
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+                token = f' data-user-token="{site.token}"' if site.token else ""
+                body = (
+                    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+                    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+                    "<title>合作网站</title></head><body><h1>合作网站</h1>"
+                    f'<script src="{site.rasa_url}/chat/widget.js"{token} defer></script>'
+                    "</body></html>"
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        """Stop serving."""
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def partner_origin() -> str:
+    """Reserve the origin of the partner site before the stack starts (it is allow-listed)."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, partner_origin: str) -> Iterator[Stack]:
+    """Start backend, action server and Rasa (with the web channel) on free ports."""
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does it)")
+    workdir = tmp_path_factory.mktemp("browser-stack")
+    env = default_env()
+    action_port = free_port()
+    env.update(
+        {
+            "DATABASE_URL": f"sqlite:///{workdir / 'backend.db'}",
+            "BACKEND_PORT": str(free_port()),
+            "ACTION_SERVER_PORT": str(action_port),
+            "RASA_PORT": str(free_port()),
+            "BACKEND_API_TOKEN": "browser-backend-token",
+            "RASA_API_TOKEN": "browser-rasa-token",
+            "SANIC_HOST": "127.0.0.1",
+            "WEBCHAT_SECRET": SECRET,
+            "WEBCHAT_ALLOWED_ORIGINS": partner_origin,
+        }
+    )
+    env["BACKEND_URL"] = f"http://127.0.0.1:{env['BACKEND_PORT']}"
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n',
+        encoding="utf-8",
+    )
+    stack = Stack(env=env, model=MODEL, endpoints=endpoints, log_dir=ARTIFACTS / "logs")
+    stack.prepare_backend()
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def webchat(stack: Stack) -> WebChatSettings:
+    """The web chat's settings as the Rasa server sees them (to sign test tokens)."""
+    return WebChatSettings.from_env(stack.env)
+
+
+@pytest.fixture(scope="session")
+def partner_site(stack: Stack, partner_origin: str) -> Iterator[Site]:
+    """A site on the allow-list that embeds the chat bubble."""
+    site = Site(stack.rasa_url, port=int(partner_origin.rsplit(":", 1)[1]))
+    yield site
+    site.close()
+
+
+@pytest.fixture(scope="session")
+def foreign_site(stack: Stack) -> Iterator[Site]:
+    """A site nobody allow-listed that copies the snippet anyway."""
+    site = Site(stack.rasa_url)
+    yield site
+    site.close()
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    """Start Playwright's driver once."""
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    """Debian's Chromium, headless; never a downloaded browser."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (make test does it)")
+    browser = playwright_driver.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh phone-sized tab with its own storage."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    yield page
+    context.close()
