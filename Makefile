@@ -29,7 +29,7 @@ export SANIC_HOST ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help setup web browser run chat lint test test-unit test-backend test-rasa test-e2e \
-	test-browser train validate clean eval nlu-from-knowledge browser-deps
+	test-browser train validate clean eval nlu-from-knowledge
 
 help:
 	@echo "make run    set up, train if needed, start backend + actions + Rasa (Ctrl-C stops)"
@@ -104,15 +104,7 @@ test-backend: setup
 test-rasa: setup $(MODEL)
 	$(RASA) test core --e2e --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out var/test-results --quiet
 
-# Debian's Chromium and CJK fonts for the browser tests (Playwright never downloads a browser).
-browser-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
-		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-		$$SUDO apt-get update -qq && \
-		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
-	fi
-
-test-e2e: setup browser-deps $(MODEL)
+test-e2e: setup $(MODEL)
 	$(RASA_VENV)/bin/python -m pytest tests/e2e -q
 
 # The knowledge base's question forms, as NLU examples of their topic's intent.

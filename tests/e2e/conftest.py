@@ -51,20 +51,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n',
         encoding="utf-8",
     )
-    # the socket.io channel as the web widget uses it, so handoff replies can be pushed
-    credentials = workdir / "credentials.yml"
-    credentials.write_text(
-        "rest:\nsocketio:\n  user_message_evt: user_uttered\n  bot_message_evt: bot_uttered\n"
-        "  session_persistence: true\n",
-        encoding="utf-8",
-    )
-    stack = Stack(
-        env=env,
-        model=MODEL,
-        endpoints=endpoints,
-        credentials=credentials,
-        log_dir=ARTIFACTS / "logs",
-    )
+    stack = Stack(env=env, model=MODEL, endpoints=endpoints, log_dir=ARTIFACTS / "logs")
     stack.prepare_backend()
     try:
         stack.start()
@@ -230,31 +217,3 @@ def console(stack: Stack, agents: dict[str, str]) -> Iterator[Callable[[str], Co
     yield _sign_in
     for agent in signed_in:
         agent.sign_out()
-
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright (no browser is downloaded)."""
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: run `make browser-deps` (make test does it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()

@@ -1,13 +1,15 @@
 """A chat user asks for a person; an agent takes over in the console and hands back.
 
-The user is on Rasa's socket.io channel (what the web widget uses); the agent
-uses the console's API. Everything runs for real: Rasa, actions, backend.
+The user speaks the web chat's socket.io protocol, or is a WeChat user (WeChat's
+servers played on 127.0.0.1); the agent uses the console's API. Everything else
+runs for real: Rasa, actions, backend. The browser version is tests/browser.
 """
 
 from __future__ import annotations
 
 import re
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,7 +17,9 @@ import pytest
 
 from bot.launcher import Stack
 from tests.e2e.conftest import ConsoleAgent, joined, rows
+from tests.e2e.test_wechat import ask
 from tests.e2e.widget_user import WidgetUser
+from tests.fake_wechat import FakeWeChatApi, WeChatPusher
 
 
 @pytest.fixture
@@ -117,3 +121,33 @@ def test_a_rest_user_is_offered_a_callback_not_a_person(
     console("li")  # someone is online, but REST cannot carry an agent's replies
     offer = joined(say(f"rest-{time.time_ns()}", "转人工"))
     assert "还不能接入在线人工客服" in offer and "登记回电" in offer
+
+
+@pytest.fixture(scope="module")
+def wechat_api(stack: Stack) -> Iterator[FakeWeChatApi]:
+    """WeChat's server API (access token, customer-service messages) on the stack's port."""
+    port = urllib.parse.urlsplit(stack.env["WECHAT_API_BASE_URL"]).port
+    with FakeWeChatApi(port or 0) as api:
+        yield api
+
+
+def test_a_wechat_user_gets_the_agents_replies_through_the_api(
+    stack: Stack, wechat_api: FakeWeChatApi, console: Callable[[str], ConsoleAgent]
+) -> None:
+    wechat = WeChatPusher(f"{stack.rasa_url}/webhooks/wechat/webhook")
+    li = console("li")
+    user = f"o-handoff-{time.time_ns()}"
+    assert "现在转接吗" in ask(wechat, wechat_api, user, "转人工")
+    assert "已为您转接人工客服" in ask(wechat, wechat_api, user, "好的")
+    handoff = next(
+        h for h in li.get("/handoffs")["handoffs"] if h["channel"] == "wechat" and not h["agent"]
+    )
+    sent = len(wechat_api.texts_to(user))
+    li.post(f"/handoffs/{handoff['id']}/claim")
+    assert "我是人工客服li老师" in wechat_api.wait_for_texts(user, sent + 1)[-1]
+    assert wechat.push(wechat.text(user, "我想问户口怎么迁")).body == "success"  # the bot is quiet
+    wait_for_user_message(li, handoff["id"], "我想问户口怎么迁")
+    li.post(f"/handoffs/{handoff['id']}/messages", {"text": "可以通过金凤凰人才码线上办理落户。"})
+    assert wechat_api.wait_for_texts(user, sent + 2)[-1] == "可以通过金凤凰人才码线上办理落户。"
+    li.post(f"/handoffs/{handoff['id']}/release")
+    assert "人工客服已结束本次服务" in "\n".join(wechat_api.wait_for_texts(user, sent + 3))

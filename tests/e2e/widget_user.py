@@ -1,11 +1,10 @@
-"""A chat user on Rasa's socket.io channel, as the web widget talks to it (python-socketio)."""
+"""A chat user on the web chat's socket.io channel, speaking its protocol (python-socketio)."""
 
 from __future__ import annotations
 
 import queue
 import threading
 import time
-import uuid
 from typing import Any
 
 import socketio
@@ -15,17 +14,22 @@ class WidgetUser:
     """Connects like rasa-webchat with session persistence and collects the bot's messages."""
 
     def __init__(self, rasa_url: str) -> None:
-        self.session_id = uuid.uuid4().hex
+        self.session_id = ""
         self.received: queue.Queue[dict[str, Any]] = queue.Queue()
         self.seen: list[str] = []
         confirmed = threading.Event()
+
+        def on_confirm(session_id: str) -> None:
+            self.session_id = session_id
+            confirmed.set()
+
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("bot_uttered", self.received.put)
-        self.sio.on("session_confirm", lambda _sid: confirmed.set())
+        self.sio.on("session_confirm", on_confirm)
         self.sio.connect(rasa_url, socketio_path="/socket.io", transports=["polling"])
-        self.sio.emit("session_request", {"session_id": self.session_id})
+        self.sio.emit("session_request", {})  # the web channel issues a signed session id
         if not confirmed.wait(15):
-            raise TimeoutError("no session_confirm from Rasa's socket.io channel")
+            raise TimeoutError("no session_confirm from the web chat channel")
 
     def say(self, text: str) -> None:
         """Send a message as the user."""
