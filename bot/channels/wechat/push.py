@@ -49,3 +49,7 @@ class WeChatPushOutput(OutputChannel):
             except DeliveryFailed:
                 logger.error("WeChat push not delivered")
                 raise
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """Send a plain text (what Rasa calls for reminders and similar pushes)."""
+        await self.send_response(recipient_id, {"text": text})
