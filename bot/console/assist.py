@@ -126,12 +126,50 @@ def read_entities(
             turn.problems.append(visit.error)
     if ("上午" in text or "下午" in text) and "half_day" not in turn.values:
         turn.take("half_day", validators.parse_half_day(text))
+    _read_from_text(turn, text, kind=kind, known=known, today=today)
     hospital = find_hospital(text, hospitals)
     if hospital is not None:
         turn.values["hospital_code"] = hospital.code
     if "phone" not in turn.values and len(set(find_mobiles(text))) == 1:
         turn.values["phone"] = find_mobiles(text)[0]
     return turn
+
+
+#: Words that say a turn may hold a value NLU did not mark, per field.
+_HINTS = {
+    "household_size": ("口", "人", "位"),
+    "move_in_month": ("月",),
+    "visit_date": ("号", "日", "周", "星期", "明天", "后天", "今天"),
+}
+
+
+def _read_from_text(
+    turn: Turn, text: str, *, kind: str | None, known: Mapping[str, Any], today: date
+) -> None:
+    """Fill the current request's fields that NLU missed by parsing the words themselves.
+
+    Quietly: a parse that fails here was only a guess, so it adds no problem.
+    """
+    fields = {
+        "housing": {
+            "household_size": validators.parse_household_size,
+            "move_in_month": lambda t: validators.parse_move_in_month(t, today),
+        },
+        "hospital": {"visit_date": lambda t: validators.parse_visit_date(t, today)},
+    }.get(kind or "", {})
+    for key, parse in fields.items():
+        if key in turn.values or known.get(key) or not any(h in text for h in _HINTS[key]):
+            continue
+        found = parse(text)
+        if not found.ok or found.value is None:
+            continue
+        if key == "visit_date":
+            day, half_day = found.value
+            turn.values["visit_date"] = day.isoformat()
+            if half_day and "half_day" not in turn.values:
+                turn.values["half_day"] = half_day
+        else:
+            turn.values[key] = found.value
 
 
 def display(key: str, value: Any, hospitals: Sequence[HospitalRef]) -> str:

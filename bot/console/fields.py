@@ -108,6 +108,28 @@ TOPIC_TEAMS = {
 }
 
 
+#: Labels of the bot's slots, for the details a handed-off chat arrives with.
+SLOT_LABELS = {
+    "housing_type": "住房类型",
+    "district": "意向区县",
+    "household_size": "入住人数",
+    "move_in_month": "入住时间",
+    "child_name": "孩子姓名",
+    "school_stage": "学段",
+    "grade": "年级",
+    "current_school": "现就读学校/城市",
+    "target_district": "意向入学区县",
+    "hospital": "医院",
+    "department": "科室",
+    "visit_date": "就诊日期",
+    "half_day": "时段",
+    "reason": "就诊原因",
+    "applicant_name": "申请人",
+    "phone": "手机号",
+    "id_number": "身份证号",
+}
+
+
 def team_of_topic(topic: str | None) -> str:
     """Route a topic to its team; everything else goes to ``general``."""
     return TOPIC_TEAMS.get(topic or "", "general")

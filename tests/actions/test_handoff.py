@@ -204,8 +204,8 @@ async def test_a_person_is_offered_and_the_chat_queued_and_paused(
     assert dispatcher.messages[-1]["response"] == "utter_handoff_queued"
     queue = online_agent.get(f"{backend['url']}/console/api/handoffs").json()["handoffs"]
     mine = [h for h in queue if h["summary"] == "用户在办理“人才住房申请”时请求人工服务。"]
-    assert mine and mine[-1]["details"]["district"] == "渝北区"
-    assert mine[-1]["details"]["phone"] == "138****5678" and mine[-1]["channel"] == "socketio"
+    assert mine and mine[-1]["details"]["意向区县"] == "渝北区"
+    assert mine[-1]["details"]["手机号"] == "138****5678" and mine[-1]["channel"] == "socketio"
 
 
 @pytest.mark.asyncio

@@ -189,8 +189,12 @@ def agents(stack: Stack) -> list[str]:
 
 @pytest.fixture
 def desk(browser: Browser, agents: list[str]) -> Iterator[Page]:
-    """A desktop-sized tab for the console; a dialog (an injected alert) is recorded."""
-    context = browser.new_context(viewport=DESK, locale="zh-CN")
+    """A desktop-sized tab for the console; a dialog (an injected alert) is recorded.
+
+    The console's Content-Security-Policy forbids eval, which Playwright's waits
+    use; the tests bypass it, so escaping is checked without that second guard.
+    """
+    context = browser.new_context(viewport=DESK, locale="zh-CN", bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(20_000)
     dialogs: list[str] = []

@@ -126,3 +126,16 @@ def test_a_bare_answer_leaves_the_answer_on_screen_alone(kb: KnowledgeBase) -> N
     result = turn(kb, "三口人", parse("inform", household_size="三口人"), {"kind": "housing"})
     assert result["topic"] == "dialogue" and result["answer"] is None
     assert result["known"]["household_size"] == 3
+
+
+def test_values_nlu_missed_are_read_from_the_words_for_the_current_request(
+    kb: KnowledgeBase,
+) -> None:
+    housing = turn(kb, "我们一家三口，明年三月入住", parse("inform"), {"kind": "housing"})
+    assert housing["known"]["household_size"] == 3
+    assert housing["known"]["move_in_month"] == "2027-03"
+    hospital = turn(kb, "下周三下午吧", parse("inform"), {"kind": "hospital"})
+    assert hospital["known"]["visit_date"] == "2026-12-02"
+    assert hospital["known"]["half_day"] == "pm"
+    other = turn(kb, "我们一家三口", parse("inform"), {"kind": "schooling"})
+    assert "household_size" not in other["known"]  # only fields of the request at hand

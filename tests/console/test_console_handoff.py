@@ -118,7 +118,7 @@ def test_a_chat_is_queued_once_and_seen_by_its_team(
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"] and first.json()["position"] == 1
     queue = housing.get("/console/api/handoffs").json()["handoffs"]
-    assert [(h["topic_label"], h["status"], h["details"]["district"]) for h in queue] == [
+    assert [(h["topic_label"], h["status"], h["details"]["意向区县"]) for h in queue] == [
         ("住房政策", "waiting", "渝北区")
     ]
     assert queue[0]["recent"] == [{"speaker": "user", "text": "人才公寓租金多少"}]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import re
 import threading
 import time
 from typing import Any
@@ -43,7 +44,8 @@ class WidgetUser:
                 message = self.received.get(timeout=max(0.1, deadline - time.monotonic()))
             except queue.Empty:
                 break
-            text = str(message.get("text") or "")
+            # the web chat sends Markdown (the widget renders it): drop its escapes
+            text = re.sub(r"\\(.)", r"\1", str(message.get("text") or ""))
             self.seen.append(text)
             if fragment in text:
                 return text

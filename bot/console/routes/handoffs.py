@@ -14,7 +14,7 @@ from bot.backend.requests.fields import refuse_control_characters
 from bot.console.accounts.models import Agent
 from bot.console.auth import CallerDep, audit
 from bot.console.deps import RasaDep
-from bot.console.fields import TOPIC_LABELS
+from bot.console.fields import SLOT_LABELS, TOPIC_LABELS
 from bot.console.handoff import service
 from bot.console.handoff.models import Handoff
 from bot.console.handoff.schemas import HandoffPublic, MessagePublic, RecentLine
@@ -71,7 +71,9 @@ def public(session: Session, handoff: Handoff, caller_agent: Agent) -> HandoffPu
         topic_label=TOPIC_LABELS.get(handoff.topic, handoff.topic),
         channel=handoff.channel,
         summary=handoff.summary,
-        details=dict(details.get("fields") or {}),
+        details={
+            SLOT_LABELS.get(key, key): value for key, value in (details.get("fields") or {}).items()
+        },
         recent=[RecentLine(**line) for line in details.get("recent") or []],
         agent=names.get(handoff.agent_id) if handoff.agent_id else None,
         mine=handoff.agent_id == caller_agent.id,
