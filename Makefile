@@ -99,7 +99,7 @@ test-unit: setup
 	$(RASA_VENV)/bin/python -m pytest tests/common tests/knowledge tests/actions tests/nlu tests/channels -q
 
 test-backend: setup
-	$(BACKEND_VENV)/bin/python -m pytest tests/backend -q
+	$(BACKEND_VENV)/bin/python -m pytest tests/backend tests/console -q
 
 test-rasa: setup $(MODEL)
 	$(RASA) test core --e2e --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out var/test-results --quiet

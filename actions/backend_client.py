@@ -86,6 +86,17 @@ class BackendClient:
             "POST", f"/api/v1/requests/{number}/cancel", json={"phone_last4": phone_last4}
         )
 
+    # --- handoff to a person (issue 5) -----------------------------------------
+    def handoff_availability(self, topic: str, channel: str) -> dict[str, Any]:
+        """Ask whether a person can take a conversation on this topic and channel now."""
+        return self._call(
+            "GET", "/api/v1/handoffs/availability", params={"topic": topic, "channel": channel}
+        )
+
+    def create_handoff(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Queue the conversation for a person; BackendRejected if nobody can take it now."""
+        return self._call("POST", "/api/v1/handoffs", json=payload)
+
     # --- plumbing ------------------------------------------------------------
     def _cached(self, key: str, load: Any) -> Any:
         now = time.monotonic()

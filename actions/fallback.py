@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, UserUtteranceReverted
+from rasa_sdk.events import EventType, FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.handoff import AFTER_FAILURES, failed_turns_before
 from actions.knowledge import knowledge_base, send_entry
 from bot.common.text import has_words
 
@@ -80,6 +81,13 @@ class ActionHandleFallback(Action):
             hits = knowledge_base().search(text, limit=1)
             if hits and hits[0].confident:
                 send_entry(dispatcher, tracker, hits[0].entry)
+            elif failed_turns_before(tracker.events) >= 1:
+                # not sure twice in a row: offer a person (issue 5)
+                return [
+                    UserUtteranceReverted(),
+                    SlotSet("handoff_mode", AFTER_FAILURES),
+                    FollowupAction("action_offer_handoff"),
+                ]
             else:
                 dispatcher.utter_message(response="utter_not_sure")
         return [UserUtteranceReverted()]

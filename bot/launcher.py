@@ -64,6 +64,7 @@ class Stack:
     env: dict[str, str]
     model: Path
     endpoints: Path = ROOT / "endpoints.yml"
+    credentials: Path = ROOT / "credentials.yml"
     log_dir: Path | None = None
     services: list[Service] = field(default_factory=list)
 
@@ -131,7 +132,7 @@ class Stack:
                         "--endpoints",
                         str(self.endpoints),
                         "--credentials",
-                        str(ROOT / "credentials.yml"),
+                        str(self.credentials),
                         "--logging-config-file",
                         str(ROOT / "bot" / "logging.yml"),
                     ],
@@ -252,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
             '-H \'Content-Type: application/json\' -d \'{"sender":"me","message":"你好"}\'\n'
             f"  Rasa HTTP API  : {stack.rasa_url} (token RASA_API_TOKEN)\n"
             f"  backend API    : {stack.backend_url}/docs (token BACKEND_API_TOKEN)\n"
+            f"  agent console  : {stack.backend_url}/console/ (accounts: "
+            "python -m bot.backend.cli create-agent NAME)\n"
             "  terminal chat  : make chat\n",
             flush=True,
         )

@@ -1,4 +1,8 @@
-"""Operator commands: ``python -m bot.backend.cli init-db | import-hospitals PATH | serve``."""
+"""Operator commands: ``python -m bot.backend.cli init-db | import-hospitals PATH | serve``.
+
+Agent accounts of the hotline console: ``create-agent``, ``set-agent-password``,
+``disable-agent``, ``list-agents`` (bot/console/cli.py).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from bot.backend.bootstrap import import_hospitals_file, init_db
 from bot.backend.config import Settings
 from bot.backend.errors import BackendError
 from bot.backend.main import create_app
+from bot.console.cli import add_commands as add_console_commands
 
 
 def _now() -> datetime:
@@ -69,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "serve", help="在 BACKEND_HOST:BACKEND_PORT 上启动服务（默认仅本机）"
     ).set_defaults(handler=_serve)
+    add_console_commands(commands)
     return parser
 
 

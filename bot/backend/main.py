@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
@@ -19,6 +20,9 @@ from bot.backend.migrate import is_up_to_date
 from bot.backend.reference.router import router as reference_router
 from bot.backend.requests.router import router as requests_router
 from bot.backend.security import require_token
+from bot.console.app import install_console
+from bot.console.handoff.router import router as handoff_router
+from bot.console.handoff.sweeper import sweep_forever
 
 
 def utc_now() -> datetime:
@@ -36,9 +40,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             "the database schema is missing or old: run `python -m bot.backend.cli init-db`"
         )
     app.state.session_factory = create_session_factory(engine)
+    sweeper = None
+    if app.state.settings.handoff_wait_seconds > 0:
+        sweeper = asyncio.create_task(sweep_forever(app, lambda: app.state.clock()))
     try:
         yield
     finally:
+        if sweeper is not None:
+            sweeper.cancel()
+        rasa = getattr(app.state, "rasa", None)
+        if rasa is not None:
+            rasa.close()
         engine.dispose()
 
 
@@ -58,7 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(reference_router)
     api.include_router(consent_router)
     api.include_router(requests_router)
+    api.include_router(handoff_router)
     app.include_router(api)
+    install_console(app)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

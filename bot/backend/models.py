@@ -6,12 +6,19 @@ from bot.backend.consent.models import ConsentNotice, ConsentRecord
 from bot.backend.db import Base
 from bot.backend.reference.models import District, Hospital, HospitalDepartment
 from bot.backend.requests.models import RequestEvent, RequestSequence, ServiceRequest
+from bot.console.accounts.models import Agent, AgentAudit, AgentSession
+from bot.console.handoff.models import Handoff, HandoffMessage
 
 __all__ = [
+    "Agent",
+    "AgentAudit",
+    "AgentSession",
     "Base",
     "ConsentNotice",
     "ConsentRecord",
     "District",
+    "Handoff",
+    "HandoffMessage",
     "Hospital",
     "HospitalDepartment",
     "RequestEvent",

@@ -8,7 +8,7 @@ from typing import Any
 #: Sources FastAPI puts first in an error location; not part of the field name.
 _SOURCES = frozenset({"body", "header", "query", "path", "cookie"})
 #: Discriminator tags FastAPI inserts into locations inside a tagged union.
-_UNION_TAGS = frozenset({"housing", "schooling", "hospital"})
+_UNION_TAGS = frozenset({"housing", "schooling", "hospital", "callback"})
 
 _TEMPLATES: dict[str, str] = {
     "missing": "此项为必填项",

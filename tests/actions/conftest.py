@@ -35,6 +35,8 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         "BACKEND_API_TOKEN": TOKEN,
         "BACKEND_HOST": "127.0.0.1",
         "BACKEND_PORT": str(port),
+        # people answer round the clock here, so handoff tests do not depend on the hour
+        "SERVICE_HOURS": "mon-sun 00:00-24:00",
     }
     subprocess.run(
         [str(BACKEND_PYTHON), "-m", "bot.backend.cli", "init-db"], cwd=ROOT, env=env, check=True

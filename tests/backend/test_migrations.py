@@ -11,10 +11,15 @@ from bot.backend.db import create_db_engine
 from bot.backend.models import Base
 
 TABLES = {
+    "agent",
+    "agent_audit",
+    "agent_session",
     "alembic_version",
     "consent_notice",
     "consent_record",
     "district",
+    "handoff",
+    "handoff_message",
     "hospital",
     "hospital_department",
     "request_event",

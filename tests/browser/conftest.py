@@ -7,6 +7,7 @@ the chat and a foreign site that may not.
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from bot.channels.web_auth import WebChatSettings
-from bot.launcher import ROOT, Stack, default_env
+from bot.launcher import BACKEND_BIN, ROOT, Stack, default_env
 from tests.browser.helpers import ARTIFACTS
 from tests.support import free_port
 
@@ -98,6 +99,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, partner_origin: str) -> Iter
             "SANIC_HOST": "127.0.0.1",
             "WEBCHAT_SECRET": SECRET,
             "WEBCHAT_ALLOWED_ORIGINS": partner_origin,
+            # people answer chat handoffs round the clock in the tests (issue 5)
+            "SERVICE_HOURS": "mon-sun 00:00-24:00",
         }
     )
     env["BACKEND_URL"] = f"http://127.0.0.1:{env['BACKEND_PORT']}"
@@ -162,5 +165,40 @@ def page(browser: Browser) -> Iterator[Page]:
     """A fresh phone-sized tab with its own storage."""
     context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
     page = context.new_page()
+    yield page
+    context.close()
+
+
+# --- hotline console (issue 5) ------------------------------------------------
+AGENT_PASSWORD = "browser-agent-secret-2026"
+DESK = {"width": 1400, "height": 1000}
+
+
+@pytest.fixture(scope="session")
+def agents(stack: Stack) -> list[str]:
+    """Create the console accounts once, with the operator command."""
+    for username, teams in {"li": "housing,general", "wang": "schooling"}.items():
+        subprocess.run(
+            [str(BACKEND_BIN / "python"), "-m", "bot.backend.cli", "create-agent", username,
+             "--name", f"{username}老师", "--teams", teams, "--password-stdin"],
+            cwd=ROOT, env=stack.env, input=AGENT_PASSWORD + "\n", text=True,
+            capture_output=True, check=True,
+        )  # fmt: skip
+    return ["li", "wang"]
+
+
+@pytest.fixture
+def desk(browser: Browser, agents: list[str]) -> Iterator[Page]:
+    """A desktop-sized tab for the console; a dialog (an injected alert) is recorded.
+
+    The console's Content-Security-Policy forbids eval, which Playwright's waits
+    use; the tests bypass it, so escaping is checked without that second guard.
+    """
+    context = browser.new_context(viewport=DESK, locale="zh-CN", bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.dialogs = dialogs  # type: ignore[attr-defined]
     yield page
     context.close()

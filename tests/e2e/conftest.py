@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
-from bot.launcher import ROOT, Stack, default_env
+from bot.launcher import BACKEND_BIN, ROOT, Stack, default_env
 from tests.fake_wechat import stack_env as wechat_env
 from tests.support import free_port
 
@@ -37,6 +39,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "RASA_API_TOKEN": "e2e-rasa-token",
             "SANIC_HOST": "127.0.0.1",
             "BACKEND_READ_TIMEOUT": "5",
+            # people answer chat handoffs round the clock in the tests (issue 5)
+            "SERVICE_HOURS": "mon-sun 00:00-24:00",
         }
     )
     env["BACKEND_URL"] = f"http://127.0.0.1:{env['BACKEND_PORT']}"
@@ -141,3 +145,75 @@ def someone_elses_request(stack: Stack) -> str:
         {"Idempotency-Key": "e2e-someone-else"},
     )
     return str(created["number"])
+
+
+# --- hotline console and handoff (issue 5) ------------------------------------
+AGENT_PASSWORD = "e2e-agent-secret-2026"
+#: username -> teams; nobody covers ``hospital`` until a test signs "zhou" in
+AGENTS = {"li": "housing,general", "wang": "schooling", "zhou": "hospital"}
+
+
+@pytest.fixture(scope="session")
+def agents(stack: Stack) -> dict[str, str]:
+    """Create the console accounts once, with the operator command."""
+    for username, teams in AGENTS.items():
+        subprocess.run(
+            [str(BACKEND_BIN / "python"), "-m", "bot.backend.cli", "create-agent", username,
+             "--name", f"{username}老师", "--teams", teams, "--password-stdin"],
+            cwd=ROOT, env=stack.env, input=AGENT_PASSWORD + "\n", text=True,
+            capture_output=True, check=True,
+        )  # fmt: skip
+    return dict(AGENTS)
+
+
+class ConsoleAgent:
+    """An agent using the console's JSON API, as the console page does."""
+
+    def __init__(self, base_url: str, username: str) -> None:
+        self.base_url = base_url
+        self.http = requests.Session()
+        signed_in = self.http.post(
+            f"{base_url}/console/api/session",
+            json={"username": username, "password": AGENT_PASSWORD},
+            timeout=10,
+        )
+        assert signed_in.status_code == 200, signed_in.text
+        self.csrf = signed_in.json()["csrf_token"]
+
+    def get(self, path: str) -> Any:
+        """GET a console API path and decode it."""
+        response = self.http.get(f"{self.base_url}/console/api{path}", timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def post(self, path: str, body: Any = None) -> Any:
+        """POST to a console API path with the CSRF token and decode it."""
+        response = self.http.post(
+            f"{self.base_url}/console/api{path}",
+            json=body,
+            headers={"X-CSRF-Token": self.csrf},
+            timeout=30,
+        )
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    def sign_out(self) -> None:
+        """End the session, so the agent no longer counts as online."""
+        self.http.delete(
+            f"{self.base_url}/console/api/session", headers={"X-CSRF-Token": self.csrf}, timeout=10
+        )
+
+
+@pytest.fixture
+def console(stack: Stack, agents: dict[str, str]) -> Iterator[Callable[[str], ConsoleAgent]]:
+    """Sign agents in through the console API; they are signed out afterwards."""
+    signed_in: list[ConsoleAgent] = []
+
+    def _sign_in(username: str) -> ConsoleAgent:
+        agent = ConsoleAgent(stack.backend_url, username)
+        signed_in.append(agent)
+        return agent
+
+    yield _sign_in
+    for agent in signed_in:
+        agent.sign_out()

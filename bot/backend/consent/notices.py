@@ -65,4 +65,15 @@ NOTICES: tuple[NoticeText, ...] = (
             "就诊日期过后信息保存不超过一年，期满删除。" + _COMMON_RIGHTS
         ),
     ),
+    NoticeText(
+        kind="callback",
+        version="2026-11-27.callback.v1",
+        published_at=datetime(2026, 11, 27, tzinfo=_CST),
+        text=(
+            "【人工回电登记个人信息告知书】为在人工服务时间内给您回电，我们将收集"
+            "您的称呼、手机号码、希望回电的时间和需要咨询的事项。上述信息仅用于"
+            "热线工作人员联系您，不会用于其他目的。回电完成后信息保存不超过六个月，"
+            "期满删除。" + _COMMON_RIGHTS
+        ),
+    ),
 )

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
 
 from bot.backend.consent import service
 from bot.backend.consent.schemas import NoticePublic
 from bot.backend.deps import SessionDep, SettingsDep
+from bot.backend.requests.lifecycle import Kind
 
 router = APIRouter(prefix="/consent", tags=["consent"])
 
 
 @router.get("/notices/{kind}", response_model=NoticePublic)
 def get_notice(
-    kind: Literal["housing", "schooling", "hospital"],
+    kind: Kind,
     session: SessionDep,
     settings: SettingsDep,
 ) -> NoticePublic:

@@ -5,19 +5,28 @@ from __future__ import annotations
 import re
 from typing import Literal, get_args
 
-Kind = Literal["housing", "schooling", "hospital"]
+#: ``callback``: someone asked the hotline to call back (no agent online, or out of hours)
+Kind = Literal["housing", "schooling", "hospital", "callback"]
 Status = Literal["submitted", "accepted", "in_progress", "completed", "rejected", "cancelled"]
 StaffStatus = Literal["accepted", "in_progress", "completed", "rejected"]
 Channel = Literal["rest", "socketio", "wechat", "hotline", "cli"]
-Action = Literal["created", "status_changed", "cancelled"]
+#: ``annotated``, ``call_summary`` and ``contact_revealed`` are agents' entries (bot/console)
+Action = Literal[
+    "created", "status_changed", "cancelled", "annotated", "call_summary", "contact_revealed"
+]
 
 KINDS: tuple[str, ...] = get_args(Kind)
 STATUSES: tuple[str, ...] = get_args(Status)
 CHANNELS: tuple[str, ...] = get_args(Channel)
 
-NUMBER_PREFIXES: dict[str, str] = {"housing": "HS", "schooling": "SC", "hospital": "HP"}
+NUMBER_PREFIXES: dict[str, str] = {
+    "housing": "HS",
+    "schooling": "SC",
+    "hospital": "HP",
+    "callback": "CB",
+}
 #: The shape of every number ever handed out; anything else cannot exist.
-NUMBER_PATTERN = re.compile(r"^(HS|SC|HP)\d{8}-\d{4,6}$")
+NUMBER_PATTERN = re.compile(r"^(HS|SC|HP|CB)\d{8}-\d{4,6}$")
 
 STATUS_LABELS: dict[str, str] = {
     "submitted": "已提交",

@@ -12,7 +12,7 @@ from bot.common.pii import mask_id_number, mask_name, mask_phone, mask_text
 
 #: Detail fields holding a person's name, and free texts that may hide numbers.
 _NAME_FIELDS = frozenset({"child_name"})
-_FREE_TEXT_FIELDS = frozenset({"current_school", "reason"})
+_FREE_TEXT_FIELDS = frozenset({"current_school", "reason", "topic", "preferred_time", "note"})
 
 
 def mask_details(details: dict[str, Any]) -> dict[str, Any]:

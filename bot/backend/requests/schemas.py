@@ -102,6 +102,22 @@ class HospitalDetails(_Strict):
     green_channel: bool = False
 
 
+class ApplicantContactCreate(_Strict):
+    """Who to call back: a name (or form of address) and a mobile number, nothing more."""
+
+    name: PersonName
+    phone: Phone
+
+
+class CallbackDetails(_Strict):
+    """What a callback request needs: what it is about and when to call."""
+
+    team: Literal["housing", "schooling", "hospital", "general"] = "general"
+    topic: Reason = ""
+    preferred_time: Reason = ""
+    note: Reason = ""
+
+
 class _RequestCreateBase(_Strict):
     channel: Channel
     sender_id: SenderId
@@ -132,11 +148,21 @@ class HospitalRequestCreate(_RequestCreateBase):
     details: HospitalDetails
 
 
+class CallbackRequestCreate(_RequestCreateBase):
+    """Body of a request to be called back by the hotline."""
+
+    kind: Literal["callback"]
+    applicant: ApplicantContactCreate
+    details: CallbackDetails
+
+
 RequestCreate = Annotated[
-    HousingRequestCreate | SchoolingRequestCreate | HospitalRequestCreate,
+    HousingRequestCreate | SchoolingRequestCreate | HospitalRequestCreate | CallbackRequestCreate,
     Field(discriminator="kind"),
 ]
-AnyRequestCreate = HousingRequestCreate | SchoolingRequestCreate | HospitalRequestCreate
+AnyRequestCreate = (
+    HousingRequestCreate | SchoolingRequestCreate | HospitalRequestCreate | CallbackRequestCreate
+)
 
 
 class RequestLookup(_Strict):

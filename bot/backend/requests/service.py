@@ -65,8 +65,13 @@ def create_request(
     idempotency_key: str,
     now: datetime,
     tz: ZoneInfo,
+    actor: str = APPLICANT_ACTOR,
 ) -> CreateOutcome:
-    """Create a request once per idempotency key, with its consent and first event."""
+    """Create a request once per idempotency key, with its consent and first event.
+
+    ``actor`` is who submitted it: the applicant, or ``agent:<name>`` on the
+    caller's behalf at the hotline.
+    """
     request_hash = fingerprint(payload)
     earlier = _find_by_key(session, idempotency_key)
     if earlier is not None:
@@ -83,7 +88,7 @@ def create_request(
             status="submitted",
             applicant_name=payload.applicant.name,
             applicant_phone=payload.applicant.phone,
-            applicant_id_number=payload.applicant.id_number,
+            applicant_id_number=getattr(payload.applicant, "id_number", None),
             channel=payload.channel,
             sender_id=payload.sender_id,
             details=details,
@@ -106,7 +111,7 @@ def create_request(
         _append_event(
             session,
             request=request,
-            actor=APPLICANT_ACTOR,
+            actor=actor,
             action="created",
             from_status=None,
             note=f"渠道：{payload.channel}",
@@ -183,6 +188,24 @@ def update_status(
         note=note or None,
         now=now,
     )
+
+
+def add_note(
+    session: Session, *, number: str, actor: str, action: str, note: str, now: datetime
+) -> RequestEvent:
+    """Append a note, a call summary or a record of access without changing the status."""
+    request = get_request(session, number=number)
+    event = _append_event(
+        session,
+        request=request,
+        actor=actor,
+        action=action,
+        from_status=request.status,
+        note=note or None,
+        now=now,
+    )
+    session.commit()
+    return event
 
 
 def list_events(session: Session, *, number: str) -> list[RequestEvent]:

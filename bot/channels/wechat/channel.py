@@ -12,13 +12,14 @@ import logging
 import os
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel
+from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.wechat.api import CustomerServiceApi
 from bot.channels.wechat.gateway import CHANNEL_NAME, REFUSED, OnNewMessage, Reply, WeChatGateway
+from bot.channels.wechat.push import WeChatPushOutput
 from bot.channels.wechat.settings import WeChatSettings
 from bot.channels.wechat.store import open_store
 
@@ -77,6 +78,10 @@ class WeChatInput(InputChannel):
                 "WeChat channel mounted but not configured: set WECHAT_APP_ID, "
                 "WECHAT_TOKEN and WECHAT_ENCODING_AES_KEY"
             )
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """Let messages outside a user's turn (handoff replies) go out through the API."""
+        return WeChatPushOutput(self.gateway()) if self.settings.configured else None
 
     def gateway(self) -> WeChatGateway:
         """Create the gateway inside the server's event loop, once."""

@@ -1,0 +1,180 @@
+"""Leaving a callback request when no person can chat now (out of hours, nobody online).
+
+The request goes to the backend as kind ``callback``; agents of the team the
+topic belongs to see it in the console and call back in service hours.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import validators
+from actions.backend_client import BackendError, BackendRejected, get_client
+from actions.forms import CHINA_TZ, SlotDict, accept, reject
+from actions.handoff import HANDOFF_SLOTS, summary
+
+CALLBACK_SLOTS = (
+    "callback_consent",
+    "callback_notice_version",
+    "callback_agreed_at",
+    "callback_name",
+    "callback_phone",
+    "callback_time",
+    "callback_key",
+    "requested_slot",
+)
+_ANY_TIME = re.compile(r"^(都可以|都行|随时|随便|没要求|无所谓|不限)$")
+
+
+class ActionAskCallbackConsent(Action):
+    """Show the callback notice and ask for an explicit yes before collecting anything."""
+
+    def name(self) -> str:
+        """Return the action name."""
+        return "action_ask_callback_consent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Read the current notice from the backend and ask to agree."""
+        try:
+            notice = get_client().get_consent_notice("callback")
+        except BackendError:
+            dispatcher.utter_message(response="utter_handoff_unreachable")
+            return [SlotSet("callback_consent", False)]
+        dispatcher.utter_message(
+            text=f"{notice['text']}\n同意后我再记下您的称呼、电话和方便接听的时间。您同意吗？",
+            buttons=[
+                {"title": "同意", "payload": "/affirm"},
+                {"title": "不同意", "payload": "/deny"},
+            ],
+        )
+        return [SlotSet("callback_notice_version", notice["version"])]
+
+
+class ValidateCallbackForm(FormValidationAction):
+    """Check the answers of the callback form the way the request forms do."""
+
+    def name(self) -> str:
+        """Return the action name Rasa calls for this form."""
+        return "validate_callback_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """End at once when the notice is refused."""
+        return [] if tracker.get_slot("callback_consent") is False else domain_slots
+
+    def validate_callback_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotDict:
+        """Note when the user agreed, and give this callback its idempotency key."""
+        if value is not True:
+            return {"callback_consent": value}
+        return {
+            "callback_consent": True,
+            "callback_agreed_at": datetime.now(CHINA_TZ).isoformat(timespec="seconds"),
+            "callback_key": f"callback-{uuid.uuid4().hex}",
+        }
+
+    def validate_callback_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotDict:
+        """Accept a name or form of address such as 王先生, without digits."""
+        result = validators.parse_short_text(str(value), 30)
+        if result.error:
+            return reject("callback_name", result.error, dispatcher, tracker)
+        if any(char.isdigit() for char in str(result.value)):
+            return reject("callback_name", "称呼里不能有数字，例如：王先生。", dispatcher, tracker)
+        return accept({"callback_name": result.value})
+
+    def validate_callback_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotDict:
+        """Accept an 11-digit mainland mobile number."""
+        result = validators.parse_mobile(str(value))
+        if result.error:
+            return reject("callback_phone", result.error, dispatcher, tracker)
+        return accept({"callback_phone": result.value})
+
+    def validate_callback_time(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> SlotDict:
+        """Accept a short description of when to call, or "any time"."""
+        text = str(value).strip()
+        if _ANY_TIME.match(text):
+            return accept({"callback_time": "服务时间内均可"})
+        result = validators.parse_short_text(text, 100)
+        if result.error:
+            return reject("callback_time", result.error, dispatcher, tracker)
+        return accept({"callback_time": result.value})
+
+
+class ActionSubmitCallback(Action):
+    """Create the callback request, or say plainly why it was not created."""
+
+    def name(self) -> str:
+        """Return the action name."""
+        return "action_submit_callback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Send the request once (idempotency key) and read its number back."""
+        reset: list[EventType] = [SlotSet(s, None) for s in (*CALLBACK_SLOTS, *HANDOFF_SLOTS)]
+        if tracker.get_slot("callback_consent") is not True:
+            dispatcher.utter_message(response="utter_callback_cancelled")
+            return reset
+        slot = tracker.get_slot
+        topic = slot("handoff_topic") or "general_service"
+        payload = {
+            "kind": "callback",
+            "applicant": {"name": slot("callback_name"), "phone": slot("callback_phone")},
+            "channel": _channel(tracker),
+            "sender_id": tracker.sender_id,
+            "consent": {
+                "notice_version": slot("callback_notice_version"),
+                "agreed_at": slot("callback_agreed_at"),
+            },
+            "details": {
+                "team": slot("handoff_team") or "general",
+                "topic": topic,
+                "preferred_time": slot("callback_time") or "",
+                "note": summary(topic, slot("handoff_resume_form"), tracker)[:200],
+            },
+        }
+        try:
+            created = get_client().create_request(payload, idempotency_key=slot("callback_key"))
+        except BackendRejected as exc:
+            dispatcher.utter_message(text=f"抱歉，回电登记没有成功：{exc.message}")
+            return reset
+        except BackendError:
+            dispatcher.utter_message(response="utter_handoff_unreachable")
+            return []  # keep the answers: a later "转人工" can try again
+        hours = slot("handoff_hours") or "服务时间"
+        dispatcher.utter_message(
+            text=(
+                f"已为您登记回电，编号 {created['number']}。工作人员会在服务时间（{hours}）内"
+                f"拨打 {created['applicant']['phone']} 与您联系。"
+            )
+        )
+        return reset
+
+
+def _channel(tracker: Tracker) -> str:
+    """Name the channel the way the backend knows channels."""
+    channel = tracker.get_latest_input_channel() or "rest"
+    return channel if channel in {"rest", "socketio", "wechat"} else "rest"

@@ -1,0 +1,55 @@
+"""Messages to a WeChat user outside their own turn, through the customer-service API.
+
+Rasa uses this output channel when something other than the user's message
+makes the bot speak: a hotline agent's replies during a handoff and the bot
+taking over again afterwards (bot/console). WeChat allows such messages within
+48 hours of the user's last message, which a live handoff always is.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa.core.channels.channel import OutputChannel
+
+from bot.channels.wechat.api import DeliveryFailed
+from bot.channels.wechat.gateway import CHANNEL_NAME, WeChatGateway
+from bot.channels.wechat.render import render, split_text
+from bot.channels.wechat.store import StoreError
+
+logger = logging.getLogger(__name__)
+
+
+class WeChatPushOutput(OutputChannel):
+    """Send each message as customer-service texts, numbering its buttons as a turn does."""
+
+    @classmethod
+    def name(cls) -> str:
+        """Return the channel name, the same as the input channel's."""
+        return CHANNEL_NAME
+
+    def __init__(self, gateway: WeChatGateway) -> None:
+        self.gateway = gateway
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Deliver one message; raise DeliveryFailed so the sender learns it did not arrive."""
+        answer = render([message])
+        settings = self.gateway.settings
+        if answer.choices:
+            try:
+                await self.gateway.store.save_choices(
+                    f"{settings.app_id}:{recipient_id}", answer.choices
+                )
+            except StoreError as exc:
+                logger.warning("cannot keep WeChat options (%s)", exc)
+        for part in split_text(answer.text, settings.text_limit_bytes, settings.max_parts):
+            try:
+                await self.gateway.api.send_text(recipient_id, part)
+            except DeliveryFailed:
+                logger.error("WeChat push not delivered")
+                raise
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """Send a plain text (what Rasa calls for reminders and similar pushes)."""
+        await self.send_response(recipient_id, {"text": text})

@@ -1,0 +1,1 @@
+"""The hotline agent console: sign-in, call assistance, requests and chat handoffs."""

@@ -1,0 +1,1 @@
+"""Chat conversations handed from the bot to a person, and back."""

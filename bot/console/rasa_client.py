@@ -1,0 +1,92 @@
+"""The console's only way to Rasa: its HTTP API (NLU parse and conversations).
+
+It never touches Rasa's stores; the token is sent as ``?token=`` because that
+is the only form Rasa's token auth reads.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from bot.backend.config import Settings
+from bot.backend.errors import BackendError
+
+logger = logging.getLogger(__name__)
+
+
+class AssistantUnavailableError(BackendError):
+    """Rasa could not be reached or failed; the agent can go on by hand."""
+
+    status_code = 503
+    code = "assistant_unavailable"
+    default_message = "智能助手暂时无法连接，请稍后再试；您可以先手工填写。"
+
+
+class RasaClient:
+    """A small synchronous client of Rasa's HTTP API."""
+
+    def __init__(self, settings: Settings, transport: httpx.BaseTransport | None = None) -> None:
+        self._token = settings.rasa_api_token.get_secret_value()
+        self._client = httpx.Client(
+            base_url=f"http://{settings.rasa_host}:{settings.rasa_port}",
+            timeout=httpx.Timeout(settings.rasa_timeout_seconds, connect=2.0),
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self._client.close()
+
+    def parse(self, text: str) -> dict[str, Any]:
+        """Run NLU only: intent, confidence, entities and response selector predictions."""
+        return dict(self._call("POST", "/model/parse", json={"text": text}))
+
+    def events(self, sender_id: str) -> list[dict[str, Any]]:
+        """Return every event of a conversation, oldest first."""
+        state = self._call(
+            "GET", f"{self._conversation(sender_id)}/tracker", params={"include_events": "ALL"}
+        )
+        return list(state.get("events") or [])
+
+    def append(self, sender_id: str, events: list[dict[str, Any]], *, deliver: bool) -> None:
+        """Append events; with ``deliver`` bot messages go out on the user's own channel."""
+        params = {"output_channel": "latest", "execute_side_effects": str(deliver).lower()}
+        self._call(
+            "POST", f"{self._conversation(sender_id)}/tracker/events", json=events, params=params
+        )
+
+    def trigger_intent(self, sender_id: str, intent: str) -> None:
+        """Let the bot react to an external event, answering on the user's channel."""
+        self._call(
+            "POST",
+            f"{self._conversation(sender_id)}/trigger_intent",
+            json={"name": intent, "entities": []},
+            params={"output_channel": "latest"},
+        )
+
+    @staticmethod
+    def _conversation(sender_id: str) -> str:
+        return f"/conversations/{quote(sender_id, safe='')}"
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        params = {**kwargs.pop("params", {}), "token": self._token}
+        try:
+            response = self._client.request(method, path, params=params, **kwargs)
+        except httpx.HTTPError as exc:
+            logger.warning(
+                "Rasa %s %s unreachable: %s", method, path.split("/")[1], type(exc).__name__
+            )
+            raise AssistantUnavailableError() from exc
+        if response.status_code >= 400:
+            logger.warning(
+                "Rasa %s %s answered %s", method, path.split("/")[1], response.status_code
+            )
+            raise AssistantUnavailableError()
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise AssistantUnavailableError() from exc

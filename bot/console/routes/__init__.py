@@ -1,0 +1,1 @@
+"""HTTP endpoints of the console: pages, session, calls, requests, handoffs."""
