@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -18,9 +17,8 @@ OFFER_BUTTONS = {
 }
 
 
-@lru_cache(maxsize=1)
 def knowledge_base() -> KnowledgeBase:
-    """Load the knowledge base on first use (not at import: the SDK imports every module)."""
+    """Return the knowledge base, loaded (once) on first use, not at import time."""
     return load_knowledge_base()
 
 

@@ -18,11 +18,10 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from bot.channels.web_auth import WebChatSettings
-from bot.launcher import BACKEND_BIN, ROOT, Stack, default_env
+from bot.launcher import BACKEND_BIN, ROOT, Stack
 from tests.browser.helpers import ARTIFACTS
-from tests.support import free_port
+from tests.support import free_port, running_stack
 
-MODEL = ROOT / "models" / "yucai.tar.gz"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -83,40 +82,10 @@ def partner_origin() -> str:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, partner_origin: str) -> Iterator[Stack]:
     """Start backend, action server and Rasa (with the web channel) on free ports."""
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it)")
     workdir = tmp_path_factory.mktemp("browser-stack")
-    env = default_env()
-    action_port = free_port()
-    env.update(
-        {
-            "DATABASE_URL": f"sqlite:///{workdir / 'backend.db'}",
-            "BACKEND_PORT": str(free_port()),
-            "ACTION_SERVER_PORT": str(action_port),
-            "RASA_PORT": str(free_port()),
-            "BACKEND_API_TOKEN": "browser-backend-token",
-            "RASA_API_TOKEN": "browser-rasa-token",
-            "SANIC_HOST": "127.0.0.1",
-            "WEBCHAT_SECRET": SECRET,
-            "WEBCHAT_ALLOWED_ORIGINS": partner_origin,
-            # people answer chat handoffs round the clock in the tests (issue 5)
-            "SERVICE_HOURS": "mon-sun 00:00-24:00",
-        }
-    )
-    env["BACKEND_URL"] = f"http://127.0.0.1:{env['BACKEND_PORT']}"
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n',
-        encoding="utf-8",
-    )
-    stack = Stack(env=env, model=MODEL, endpoints=endpoints, log_dir=ARTIFACTS / "logs")
-    stack.prepare_backend()
-    try:
-        stack.start()
+    extra = {"WEBCHAT_SECRET": SECRET, "WEBCHAT_ALLOWED_ORIGINS": partner_origin}
+    with running_stack(workdir, ARTIFACTS / "logs", "browser", extra) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="session")

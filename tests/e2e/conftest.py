@@ -13,51 +13,21 @@ from typing import Any
 import pytest
 import requests
 
-from bot.launcher import BACKEND_BIN, ROOT, Stack, default_env
+from bot.launcher import BACKEND_BIN, ROOT, Stack
 from tests.fake_wechat import stack_env as wechat_env
-from tests.support import free_port
+from tests.support import running_stack
 
-MODEL = ROOT / "models" / "yucai.tar.gz"
 ARTIFACTS = ROOT / "var" / "test-results" / "e2e"
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Start backend, action server and Rasa with the trained model."""
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it)")
     workdir = tmp_path_factory.mktemp("stack")
-    env = default_env()
-    action_port = free_port()
-    env.update(
-        {
-            "DATABASE_URL": f"sqlite:///{workdir / 'backend.db'}",
-            "BACKEND_PORT": str(free_port()),
-            "ACTION_SERVER_PORT": str(action_port),
-            "RASA_PORT": str(free_port()),
-            "BACKEND_API_TOKEN": "e2e-backend-token",
-            "RASA_API_TOKEN": "e2e-rasa-token",
-            "SANIC_HOST": "127.0.0.1",
-            "BACKEND_READ_TIMEOUT": "5",
-            # people answer chat handoffs round the clock in the tests (issue 5)
-            "SERVICE_HOURS": "mon-sun 00:00-24:00",
-        }
-    )
-    env["BACKEND_URL"] = f"http://127.0.0.1:{env['BACKEND_PORT']}"
-    env.update(wechat_env(workdir))  # the WeChat channel talks to tests/fake_wechat.py
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n',
-        encoding="utf-8",
-    )
-    stack = Stack(env=env, model=MODEL, endpoints=endpoints, log_dir=ARTIFACTS / "logs")
-    stack.prepare_backend()
-    try:
-        stack.start()
+    # the WeChat channel talks to tests/fake_wechat.py
+    extra = {"BACKEND_READ_TIMEOUT": "5", **wechat_env(workdir)}
+    with running_stack(workdir, ARTIFACTS / "logs", "e2e", extra) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="session")
