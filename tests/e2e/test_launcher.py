@@ -12,8 +12,7 @@ import urllib.request
 import pytest
 
 from bot.launcher import ROOT
-from tests.e2e.conftest import MODEL
-from tests.support import free_port
+from tests.support import MODEL, free_port
 
 
 def answers(url: str) -> bool:
