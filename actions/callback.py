@@ -6,7 +6,6 @@ topic belongs to see it in the console and call back in service hours.
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
 from typing import Any
@@ -17,22 +16,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions import validators
 from actions.backend_client import BackendError, BackendRejected, get_client
-from actions.forms import CHINA_TZ, SlotDict, accept, reject
+from actions.forms import CHINA_TZ, SlotDict, install_field_validators
 from actions.handoff import HANDOFF_SLOTS, summary
+from bot.common.catalogue import CALLBACK, backend_channel
 
-CALLBACK_SLOTS = (
-    "callback_consent",
-    "callback_notice_version",
-    "callback_agreed_at",
-    "callback_name",
-    "callback_phone",
-    "callback_time",
-    "callback_key",
-    "requested_slot",
-)
-_ANY_TIME = re.compile(r"^(都可以|都行|随时|随便|没要求|无所谓|不限)$")
+CALLBACK_SLOTS = CALLBACK.slots
 
 
 class ActionAskCallbackConsent(Action):
@@ -47,7 +36,7 @@ class ActionAskCallbackConsent(Action):
     ) -> list[EventType]:
         """Read the current notice from the backend and ask to agree."""
         try:
-            notice = get_client().get_consent_notice("callback")
+            notice = get_client().get_consent_notice(CALLBACK.notice_key)
         except BackendError:
             dispatcher.utter_message(response="utter_handoff_unreachable")
             return [SlotSet("callback_consent", False)]
@@ -90,37 +79,9 @@ class ValidateCallbackForm(FormValidationAction):
             "callback_key": f"callback-{uuid.uuid4().hex}",
         }
 
-    def validate_callback_name(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> SlotDict:
-        """Accept a name or form of address such as 王先生, without digits."""
-        result = validators.parse_short_text(str(value), 30)
-        if result.error:
-            return reject("callback_name", result.error, dispatcher, tracker)
-        if any(char.isdigit() for char in str(result.value)):
-            return reject("callback_name", "称呼里不能有数字，例如：王先生。", dispatcher, tracker)
-        return accept({"callback_name": result.value})
 
-    def validate_callback_phone(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> SlotDict:
-        """Accept an 11-digit mainland mobile number."""
-        result = validators.parse_mobile(str(value))
-        if result.error:
-            return reject("callback_phone", result.error, dispatcher, tracker)
-        return accept({"callback_phone": result.value})
-
-    def validate_callback_time(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> SlotDict:
-        """Accept a short description of when to call, or "any time"."""
-        text = str(value).strip()
-        if _ANY_TIME.match(text):
-            return accept({"callback_time": "服务时间内均可"})
-        result = validators.parse_short_text(text, 100)
-        if result.error:
-            return reject("callback_time", result.error, dispatcher, tracker)
-        return accept({"callback_time": result.value})
+# the name, phone and time are checked by their catalogue parsers
+install_field_validators(ValidateCallbackForm, CALLBACK.fields)
 
 
 class ActionSubmitCallback(Action):
@@ -141,18 +102,18 @@ class ActionSubmitCallback(Action):
         slot = tracker.get_slot
         topic = slot("handoff_topic") or "general_service"
         payload = {
-            "kind": "callback",
-            "applicant": {"name": slot("callback_name"), "phone": slot("callback_phone")},
-            "channel": _channel(tracker),
+            "kind": CALLBACK.code,
+            "applicant": CALLBACK.applicant_payload(tracker.current_slot_values()),
+            "channel": backend_channel(tracker.get_latest_input_channel()),
             "sender_id": tracker.sender_id,
             "consent": {
                 "notice_version": slot("callback_notice_version"),
                 "agreed_at": slot("callback_agreed_at"),
             },
             "details": {
+                **CALLBACK.details_payload({"callback_time": slot("callback_time") or ""}),
                 "team": slot("handoff_team") or "general",
                 "topic": topic,
-                "preferred_time": slot("callback_time") or "",
                 "note": summary(topic, slot("handoff_resume_form"), tracker)[:200],
             },
         }
@@ -172,9 +133,3 @@ class ActionSubmitCallback(Action):
             )
         )
         return reset
-
-
-def _channel(tracker: Tracker) -> str:
-    """Name the channel the way the backend knows channels."""
-    channel = tracker.get_latest_input_channel() or "rest"
-    return channel if channel in {"rest", "socketio", "wechat"} else "rest"

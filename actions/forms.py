@@ -1,15 +1,18 @@
-"""What the three request forms share: consent, applicant details, read-back.
+"""What the request forms share: consent, read-back, and one validator per catalogue field.
 
-`RequestFormValidation` is abstract, so the SDK does not register it; each
-request kind subclasses it with its own `validate_<slot>` methods.
+`RequestFormValidation` is abstract, so the SDK does not register it; each request
+kind subclasses it naming its catalogue kind, and gets a `validate_<slot>` for every
+field the catalogue can parse (bot/common/catalogue). A subclass writes a method only
+where a field needs more than its parser (the hospital list lives in the backend).
 """
 
 from __future__ import annotations
 
 import logging
-from abc import ABC, abstractmethod
+from abc import ABC
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
@@ -18,10 +21,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions import validators
 from actions.backend_client import BackendError, get_client
-from actions.request_kinds import DEPENDENT_SLOTS, RequestKind
 from actions.settings import get_settings
+from bot.common.catalogue import Field, ParseContext, RequestKind, parse_field
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,40 @@ def accept(values: SlotDict) -> SlotDict:
     return {**values, "validation_failures": 0.0}
 
 
+def field_validator(field: Field) -> Callable[..., SlotDict]:
+    """Build the `validate_<slot>` method of one catalogue field: parse, then reject or accept.
+
+    Rasa's FormValidationAction looks validators up by name, so each field gets a
+    method of its own name rather than one dispatcher.
+    """
+
+    def validate(
+        self: Any,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> SlotDict:
+        context = ParseContext(today=today_in_china(), known=tracker.current_slot_values())
+        result = parse_field(field, value, context)
+        if result.error or result.value is None:
+            reason = result.error or f"没能识别{field.label}，请再说一次。"
+            return reject(field.slot, reason, dispatcher, tracker)
+        return accept(field.slot_values(result.value))
+
+    validate.__name__ = f"validate_{field.slot}"
+    validate.__doc__ = f"Check {field.slot} ({field.label}) with its catalogue parser."
+    return validate
+
+
+def install_field_validators(cls: type, fields: tuple[Field, ...]) -> None:
+    """Give ``cls`` a generic validator for each parseable field it does not validate itself."""
+    for field in fields:
+        name = f"validate_{field.slot}"
+        if field.parse is not None and name not in vars(cls):
+            setattr(cls, name, field_validator(field))
+
+
 def latest_intent(tracker: Tracker) -> str | None:
     """Return the intent of the user's latest message."""
     return (tracker.latest_message.get("intent") or {}).get("name")
@@ -61,12 +97,14 @@ def latest_entity(tracker: Tracker, entity: str) -> str | None:
 
 
 class RequestFormValidation(FormValidationAction, ABC):
-    """Validation shared by the housing, schooling and hospital forms."""
+    """Validation shared by every request form; subclasses set ``kind``."""
 
-    @property
-    @abstractmethod
-    def kind(self) -> RequestKind:
-        """Return the request kind this form collects."""
+    kind: ClassVar[RequestKind]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kind" in vars(cls):
+            install_field_validators(cls, cls.kind.fields)
 
     def name(self) -> str:
         """Return the action name Rasa calls for this form."""
@@ -105,7 +143,7 @@ class RequestFormValidation(FormValidationAction, ABC):
         version = tracker.get_slot("consent_notice_version")
         if not version:
             try:
-                version = get_client().get_consent_notice(self.kind.code)["version"]
+                version = get_client().get_consent_notice(self.kind.notice_key)["version"]
             except BackendError:
                 dispatcher.utter_message(response="utter_backend_unavailable")
                 return {"privacy_consent": None}
@@ -114,34 +152,6 @@ class RequestFormValidation(FormValidationAction, ABC):
             "consent_notice_version": version,
             "consent_agreed_at": datetime.now(CHINA_TZ).isoformat(timespec="seconds"),
         }
-
-    # --- the applicant -------------------------------------------------------
-    def validate_applicant_name(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> SlotDict:
-        """Accept a plausible personal name."""
-        result = validators.parse_person_name(str(value))
-        if result.error:
-            return reject("applicant_name", result.error, dispatcher, tracker)
-        return accept({"applicant_name": result.value})
-
-    def validate_phone(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> SlotDict:
-        """Accept an 11-digit mainland mobile number."""
-        result = validators.parse_mobile(str(value))
-        if result.error:
-            return reject("phone", result.error, dispatcher, tracker)
-        return accept({"phone": result.value})
-
-    def validate_id_number(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> SlotDict:
-        """Accept a resident ID number whose GB 11643 check digit is right."""
-        result = validators.parse_resident_id(str(value))
-        if result.error:
-            return reject("id_number", result.error, dispatcher, tracker)
-        return accept({"id_number": result.value})
 
     # --- read-back -----------------------------------------------------------
     def validate_request_confirmed(
@@ -164,7 +174,7 @@ class RequestFormValidation(FormValidationAction, ABC):
             return {"request_confirmed": None}
         field = latest_entity(tracker, "field")
         if field and self.kind.field(field) is not None:
-            cleared = {field: None, **{s: None for s in DEPENDENT_SLOTS.get(field, ())}}
+            cleared = {field: None, **{s: None for s in self.kind.dependent.get(field, ())}}
             return {**cleared, "request_confirmed": None}
         if intent in {"change_field", "deny", "inform"}:
             options = "、".join(f.label for f in self.kind.fields)
@@ -176,21 +186,3 @@ class RequestFormValidation(FormValidationAction, ABC):
             text="请回复“确认提交”，或告诉我要修改哪一项；不想办了可以说“不办了”。"
         )
         return {"request_confirmed": None}
-
-
-class FreeTextSlotsMixin:
-    """Validators for the short free-text fields every form might use."""
-
-    @staticmethod
-    def short_text(
-        slot: str,
-        value: Any,
-        max_len: int,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-    ) -> SlotDict:
-        """Accept a short, clean free-text answer."""
-        result = validators.parse_short_text(str(value), max_len)
-        if result.error:
-            return reject(slot, result.error, dispatcher, tracker)
-        return accept({slot: result.value})

@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendError, BackendRejected, get_client
-from actions.request_kinds import KINDS_BY_FORM
+from bot.common.catalogue import KINDS_BY_FORM
 from bot.common.pii import mask_text
 from bot.knowledge.topics import topic_of
 

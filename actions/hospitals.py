@@ -9,17 +9,10 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import validators
 from actions.backend_client import BackendError, get_client
-from actions.forms import (
-    FreeTextSlotsMixin,
-    RequestFormValidation,
-    SlotDict,
-    accept,
-    reject,
-    today_in_china,
-)
-from actions.request_kinds import HOSPITAL, RequestKind
+from actions.forms import RequestFormValidation, SlotDict, accept, reject, today_in_china
+from bot.common.catalogue import HOSPITAL
+from bot.common.parsers import answers
 
 _SUFFIXES = ("医院", "院")
 # everyday names of departments -> the names hospitals use
@@ -92,13 +85,10 @@ def hospital_by_name(name: str) -> dict[str, Any] | None:
     return next((h for h in get_client().list_hospitals() if h["name"] == name), None)
 
 
-class ValidateHospitalForm(FreeTextSlotsMixin, RequestFormValidation):
-    """Validate the hospital form."""
+class ValidateHospitalForm(RequestFormValidation):
+    """Validate the hospital form: the hospital and department against the backend's list."""
 
-    @property
-    def kind(self) -> RequestKind:
-        """Return the hospital kind."""
-        return HOSPITAL
+    kind = HOSPITAL
 
     def validate_hospital(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -152,9 +142,9 @@ class ValidateHospitalForm(FreeTextSlotsMixin, RequestFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotDict:
         """Accept a date within 60 days; a half-day said with it is kept too."""
-        result = validators.parse_visit_date(str(value), today_in_china())
+        result = answers.parse_visit_date(str(value), today_in_china())
         if result.error or result.value is None:
-            half_day = validators.parse_half_day(str(value))
+            half_day = answers.parse_half_day(str(value))
             if tracker.get_slot("requested_slot") == "half_day" and half_day.value:
                 # "上午" answers the half-day question; NLU read it as a date too
                 earlier = previous_slot_value(tracker, "visit_date")
@@ -165,23 +155,6 @@ class ValidateHospitalForm(FreeTextSlotsMixin, RequestFormValidation):
         if half_day:
             values["half_day"] = half_day
         return accept(values)
-
-    def validate_half_day(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> SlotDict:
-        """Accept morning or afternoon."""
-        if value in ("am", "pm"):
-            return accept({"half_day": value})
-        result = validators.parse_half_day(str(value))
-        if result.error or result.value is None:
-            return reject("half_day", result.error or "请回答“上午”或“下午”。", dispatcher, tracker)
-        return accept({"half_day": result.value})
-
-    def validate_reason(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> SlotDict:
-        """Accept a short reason for the visit."""
-        return self.short_text("reason", value, 200, dispatcher, tracker)
 
 
 class ActionAskHospital(Action):

@@ -7,13 +7,14 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.common.catalogue import FORM_KINDS
 from bot.knowledge import Entry, KnowledgeBase, load_knowledge_base
 
 # the request an answer may offer to open, as a button
 OFFER_BUTTONS = {
-    "housing": {"title": "帮我申请人才住房", "payload": "/request_housing"},
-    "schooling": {"title": "帮孩子办入学", "payload": "/request_schooling"},
-    "hospital": {"title": "预约就医绿色通道", "payload": "/request_hospital"},
+    kind.code: {"title": kind.offer, "payload": f"/{kind.intent}"}
+    for kind in FORM_KINDS
+    if kind.intent
 }
 
 

@@ -16,7 +16,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions import validators
 from actions.backend_client import (
     BackendRejected,
     BackendUnavailable,
@@ -24,7 +23,7 @@ from actions.backend_client import (
     get_client,
 )
 from actions.forms import CHINA_TZ, SlotDict, accept, reject
-from actions.request_kinds import KINDS_BY_PREFIX
+from bot.common.catalogue import KINDS_BY_PREFIX, numbers
 
 NOT_FOUND = "没有找到与这个编号和手机号后四位相符的申请，请核对后再试。"
 UNAVAILABLE = "抱歉，办理系统暂时连接不上，请稍后再查。您也可以回复“转人工”。"
@@ -67,7 +66,7 @@ class _LookupFormValidation(FormValidationAction, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotDict:
         """Accept a request number like HS20261127-0001."""
-        result = validators.parse_request_number(str(value))
+        result = numbers.parse_request_number(str(value))
         if result.error:
             return reject("request_number", result.error, dispatcher, tracker)
         return accept({"request_number": result.value})
@@ -76,7 +75,7 @@ class _LookupFormValidation(FormValidationAction, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotDict:
         """Accept exactly four digits."""
-        result = validators.parse_phone_last4(str(value))
+        result = numbers.parse_phone_last4(str(value))
         if result.error:
             return reject("phone_last4", result.error, dispatcher, tracker)
         return accept({"phone_last4": result.value})

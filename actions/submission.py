@@ -13,24 +13,17 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendRejected, BackendUnavailable, get_client
 from actions.hospitals import hospital_by_name
-from actions.request_kinds import KINDS, KINDS_BY_FORM, RequestKind
+from bot.common.catalogue import HOSPITAL, KINDS, KINDS_BY_FORM, RequestKind, backend_channel
 
 logger = logging.getLogger(__name__)
 
-CHANNELS = {"rest": "rest", "socketio": "socketio", "cmdline": "cli", "wechat": "wechat"}
 CONFIRM_BUTTONS = [
     {"title": "确认提交", "payload": "/affirm"},
     {"title": "修改", "payload": "/change_field"},
     {"title": "不办了", "payload": "/stop"},
 ]
-# backend field names that are not slot names
-_FIELD_TO_SLOT = {
-    "name": "applicant_name",
-    "stage": "school_stage",
-    "hospital_code": "hospital",
-    "notice_version": "privacy_consent",
-    "consent": "privacy_consent",
-}
+#: the backend's names of the consent record, which the consent question answers again
+_CONSENT_KEYS = {"notice_version", "consent"}
 
 
 def reset(kind: RequestKind) -> list[EventType]:
@@ -42,28 +35,23 @@ def build_payload(kind: RequestKind, tracker: Tracker) -> dict[str, Any]:
     """Assemble the backend's create body from the validated slots."""
     slots = tracker.current_slot_values()
     refs: dict[str, str] = {}
-    if kind.code == "hospital":
+    if kind is HOSPITAL:
         hospital = hospital_by_name(slots["hospital"])
         if hospital is None:
             raise BackendRejected(
                 "validation_error", "所选医院已不在定点医院名单中。", {"hospital": "未找到"}
             )
         refs["hospital_code"] = hospital["code"]
-    channel = tracker.get_latest_input_channel() or "rest"
     return {
         "kind": kind.code,
-        "applicant": {
-            "name": slots["applicant_name"],
-            "phone": slots["phone"],
-            "id_number": slots.get("id_number") if kind.needs_id_number else None,
-        },
-        "channel": CHANNELS.get(channel, "rest"),
+        "applicant": kind.applicant_payload(slots),
+        "channel": backend_channel(tracker.get_latest_input_channel()),
         "sender_id": tracker.sender_id,
         "consent": {
             "notice_version": slots["consent_notice_version"],
             "agreed_at": slots["consent_agreed_at"],
         },
-        "details": kind.build_details(slots, refs),
+        "details": kind.details_payload(slots, refs),
     }
 
 
@@ -99,7 +87,7 @@ def _reopen_form(
     kind: RequestKind, exc: BackendRejected, dispatcher: CollectingDispatcher
 ) -> list[EventType]:
     """Ask again for what the backend refused, then read back again."""
-    slots = {_FIELD_TO_SLOT.get(f.split(".")[-1], f.split(".")[-1]) for f in exc.fields}
+    slots = {_slot_of(kind, problem) for problem in exc.fields}
     if exc.code == "consent_required":
         slots.add("privacy_consent")
     known = {s for s in slots if kind.field(s) is not None or s == "privacy_consent"}
@@ -111,6 +99,15 @@ def _reopen_form(
     if "privacy_consent" in known:
         events.append(SlotSet("consent_notice_version", None))
     return [*events, SlotSet("request_confirmed", None), FollowupAction(kind.form)]
+
+
+def _slot_of(kind: RequestKind, problem: str) -> str:
+    """Name the slot behind a field the backend refused ("details.stage" is school_stage)."""
+    key = problem.split(".")[-1]
+    if key in _CONSENT_KEYS:
+        return "privacy_consent"
+    field = kind.field_by_key(key)
+    return field.slot if field is not None else key
 
 
 class ActionAskRequestConfirmed(Action):

@@ -6,31 +6,19 @@ the hospital list), so each rule is tested on its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from actions import validators
+from bot.common.catalogue import FORM_KINDS, KINDS, Field, ParseContext, RequestKind, parse_field
+from bot.common.parsers import answers
+from bot.common.parsers.answers import Validated
 from bot.common.pii import find_mobiles
-from bot.console.fields import (
-    INTENT_KINDS,
-    KIND_FIELDS,
-    KIND_TITLES,
-    TOPIC_LABELS,
-    next_question,
-)
+from bot.console.fields import KIND_FIELDS, KIND_TITLES, TOPIC_LABELS, kind_of, next_question
 
 if TYPE_CHECKING:  # the knowledge base loads Jieba: imported when first used
     from bot.knowledge import Entry, KnowledgeBase
-
-HOUSING_TYPES = {"talent_apartment": "人才公寓", "youth_rental": "青年人才公租房"}
-#: The words the bot's housing form reads a type from (actions/housing.py), in order.
-_HOUSING_TYPE_WORDS = (
-    ("youth_rental", ("公租房", "公祖房", "青年", "租")),
-    ("talent_apartment", ("人才公寓", "公寓", "人才住房", "人才房")),
-)
-HALF_DAYS = {"am": "上午", "pm": "下午"}
 
 
 @dataclass(frozen=True)
@@ -50,21 +38,37 @@ class Turn:
     values: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
-    def take(self, key: str, outcome: validators.Validated[Any]) -> None:
-        """Keep a parsed value, or remember why it could not be used."""
-        if outcome.ok:
-            self.values[key] = outcome.value
+    def take(self, kind: RequestKind, item: Field, outcome: Validated[Any]) -> None:
+        """Keep a parsed value under the console's keys, or remember why it could not be used."""
+        if outcome.ok and outcome.value is not None:
+            self.values.update(console_values(kind, item.slot_values(outcome.value)))
         elif outcome.error:
             self.problems.append(outcome.error)
 
 
-def parse_housing_type(text: str) -> str | None:
-    """Map an entity value (a code, or words such as 公租房) to a housing type code."""
-    if text in HOUSING_TYPES:
-        return text
-    for code, words in _HOUSING_TYPE_WORDS:
-        if any(word in text for word in words):
-            return code
+def console_values(kind: RequestKind, slots: Mapping[str, Any]) -> dict[str, Any]:
+    """Rename slot values to the console form's keys (school_stage is stage), numbers as int."""
+    values: dict[str, Any] = {}
+    for slot, value in slots.items():
+        item = kind.field(slot)
+        if item is not None:
+            values[item.console_key] = int(value) if item.number and value is not None else value
+    return values
+
+
+def known_slots(kind: RequestKind | None, known: Mapping[str, Any]) -> dict[str, Any]:
+    """Rename the console's known values to slots, for parsers that need context (a grade)."""
+    if kind is None:
+        return {}
+    return {f.slot: known[f.console_key] for f in kind.fields if known.get(f.console_key)}
+
+
+def entity_field(kind: RequestKind | None, entity: str) -> tuple[RequestKind, Field] | None:
+    """Find the field an NLU entity fills: in the request at hand, else the first kind with it."""
+    for candidate in (kind,) if kind is not None else FORM_KINDS:
+        for item in candidate.fields:
+            if item.entity == entity:
+                return candidate, item
     return None
 
 
@@ -75,6 +79,10 @@ def find_hospital(text: str, hospitals: Sequence[HospitalRef]) -> HospitalRef | 
         if name in text:
             return hospital
     return None
+
+
+#: Entities read from the whole utterance rather than the entity's own words.
+_FROM_TEXT = {"school_stage", "grade"}
 
 
 def read_entities(
@@ -88,45 +96,33 @@ def read_entities(
 ) -> Turn:
     """Map NLU entities (and numbers Rasa may miss) to form fields, parsed like the bot does."""
     turn = Turn()
+    at_hand = KINDS.get(kind or "")
+    context = ParseContext(today=today, known=known_slots(at_hand, known))
     by_name: dict[str, str] = {}
     for entity in entities:
         by_name.setdefault(str(entity.get("entity")), str(entity.get("value") or ""))
-    parsers: dict[str, Callable[[str], validators.Validated[Any]]] = {
-        "district": validators.parse_district,
-        "household_size": validators.parse_household_size,
-        "move_in_month": lambda value: validators.parse_move_in_month(value, today),
-        "phone": validators.parse_mobile,
-        "id_number": validators.parse_resident_id,
-    }
     for name, value in by_name.items():
-        if not value:
+        found = entity_field(at_hand, name)
+        if not value or found is None or name in _FROM_TEXT:
             continue
-        if name in parsers:
-            key = "target_district" if name == "district" and kind == "schooling" else name
-            turn.take(key, parsers[name](value))
-        elif name == "housing_type" and parse_housing_type(value):
-            turn.values["housing_type"] = parse_housing_type(value)
-        elif name == "department":
-            turn.values["department"] = value
-    if "school_stage" in by_name or "grade" in by_name:
-        stage = validators.parse_school_stage_and_grade(text, str(known.get("stage") or ""))
+        owner, item = found
+        if item.parse is not None:
+            turn.take(owner, item, parse_field(item, value, context))
+        elif item.input == "department":  # checked against the chosen hospital on submission
+            turn.values[item.console_key] = value
+    if _FROM_TEXT & set(by_name):
+        stage = answers.parse_school_stage_and_grade(text, str(known.get("stage") or ""))
         if stage.ok and stage.value:
             turn.values["stage"], grade = stage.value
             if grade is not None:
                 turn.values["grade"] = grade
         elif stage.error:
             turn.problems.append(stage.error)
-    if "visit_date" in by_name:
-        visit = validators.parse_visit_date(by_name["visit_date"] or text, today)
-        if visit.ok and visit.value:
-            turn.values["visit_date"] = visit.value[0].isoformat()
-            if visit.value[1]:
-                turn.values["half_day"] = visit.value[1]
-        elif visit.error:
-            turn.problems.append(visit.error)
     if ("上午" in text or "下午" in text) and "half_day" not in turn.values:
-        turn.take("half_day", validators.parse_half_day(text))
-    _read_from_text(turn, text, kind=kind, known=known, today=today)
+        half_day = answers.parse_half_day(text)
+        if half_day.ok:
+            turn.values["half_day"] = half_day.value
+    _read_from_text(turn, text, kind=at_hand, known=known, context=context)
     hospital = find_hospital(text, hospitals)
     if hospital is not None:
         turn.values["hospital_code"] = hospital.code
@@ -138,50 +134,45 @@ def read_entities(
 #: Words that say a turn may hold a value NLU did not mark, per field.
 _HINTS = {
     "household_size": ("口", "人", "位"),
+    "family_members": ("口", "人", "位", "没有", "不带"),
     "move_in_month": ("月",),
     "visit_date": ("号", "日", "周", "星期", "明天", "后天", "今天"),
 }
 
 
 def _read_from_text(
-    turn: Turn, text: str, *, kind: str | None, known: Mapping[str, Any], today: date
+    turn: Turn,
+    text: str,
+    *,
+    kind: RequestKind | None,
+    known: Mapping[str, Any],
+    context: ParseContext,
 ) -> None:
     """Fill the current request's fields that NLU missed by parsing the words themselves.
 
     Quietly: a parse that fails here was only a guess, so it adds no problem.
     """
-    fields = {
-        "housing": {
-            "household_size": validators.parse_household_size,
-            "move_in_month": lambda t: validators.parse_move_in_month(t, today),
-        },
-        "hospital": {"visit_date": lambda t: validators.parse_visit_date(t, today)},
-    }.get(kind or "", {})
-    for key, parse in fields.items():
-        if key in turn.values or known.get(key) or not any(h in text for h in _HINTS[key]):
+    if kind is None:
+        return
+    for item in kind.fields:
+        key = item.console_key
+        hints = _HINTS.get(key)
+        if not hints or key in turn.values or known.get(key) or not any(h in text for h in hints):
             continue
-        found = parse(text)
-        if not found.ok or found.value is None:
-            continue
-        if key == "visit_date":
-            day, half_day = found.value
-            turn.values["visit_date"] = day.isoformat()
-            if half_day and "half_day" not in turn.values:
-                turn.values["half_day"] = half_day
-        else:
-            turn.values[key] = found.value
+        found = parse_field(item, text, context)
+        if found.ok and found.value is not None:
+            values = console_values(kind, item.slot_values(found.value))
+            turn.values.update({k: v for k, v in values.items() if k not in turn.values})
 
 
-def display(key: str, value: Any, hospitals: Sequence[HospitalRef]) -> str:
-    """Show a field value the way an agent reads it out."""
-    if key == "housing_type":
-        return HOUSING_TYPES.get(value, str(value))
-    if key == "stage":
-        return validators.SCHOOL_STAGES.get(value, (str(value), 0))[0]
-    if key == "half_day":
-        return HALF_DAYS.get(value, str(value))
+def display(kind: str | None, key: str, value: Any, hospitals: Sequence[HospitalRef]) -> str:
+    """Show a field value the way an agent reads it out (a choice by its name)."""
     if key == "hospital_code":
         return next((h.name for h in hospitals if h.code == value), str(value))
+    for candidate in (KINDS[kind],) if kind in KINDS else FORM_KINDS:
+        item = candidate.field_by_console_key(key)
+        if item is not None and item.choices:
+            return item.choices.get(value, str(value))
     return str(value)
 
 
@@ -232,7 +223,7 @@ def assist(
     topic = topic_of(intent)
     # a bare answer ("一家三口") asks nothing: keep the answer already on screen
     entry, confident = (None, False) if topic == "dialogue" else best_answer(kb, text, topic)
-    kind = INTENT_KINDS.get(intent or "") or known.get("kind") or (entry.offer if entry else None)
+    kind = kind_of(intent, topic) or known.get("kind") or (entry.offer if entry else None)
     turn = read_entities(
         text,
         list(parse.get("entities") or []),
@@ -245,14 +236,20 @@ def assist(
     if kind:
         merged["kind"] = kind
     question = next_question(kind, merged)
-    labels = {f.key: f.label for fields in KIND_FIELDS.values() for f in fields}
+    labels = {f.console_key: f.label for fields in KIND_FIELDS.values() for f in fields}
+    if kind in KIND_FIELDS:
+        labels |= {f.console_key: f.label for f in KIND_FIELDS[kind]}
     return {
         "intent": intent,
         "confidence": round(confidence, 3),
         "topic": topic,
         "topic_label": TOPIC_LABELS.get(topic or "", "未能识别"),
         "details": [
-            {"key": key, "label": labels.get(key, key), "value": display(key, value, hospitals)}
+            {
+                "key": key,
+                "label": labels.get(key, key),
+                "value": display(kind, key, value, hospitals),
+            }
             for key, value in turn.values.items()
         ],
         "problems": turn.problems,
@@ -260,7 +257,7 @@ def assist(
         "kind_title": KIND_TITLES.get(kind or ""),
         "known": merged,
         "next_question": (
-            {"key": question.key, "label": question.label, "question": question.question}
+            {"key": question.console_key, "label": question.label, "question": question.question}
             if question
             else None
         ),

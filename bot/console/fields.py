@@ -1,75 +1,39 @@
-"""What each request kind needs from a caller, and the question an agent asks for it.
+"""What each request kind needs from a caller, as the console shows it: all from the catalogue.
 
-The questions are phrased for an agent on the phone; the form fields match the
-backend's request bodies (bot/backend/API.md).
+The fields, titles, questions and teams come from the request catalogue
+(bot/common/catalogue); only the console's own words for conversation topics live here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
+from bot.common.catalogue import (
+    ALL_KINDS,
+    FORM_KINDS,
+    KINDS,
+    KINDS_BY_INTENT,
+    Field,
+    team_of_request,
+    team_of_topic,
+)
 
-@dataclass(frozen=True)
-class FormField:
-    """One value of a request, where it goes in the body and how to ask for it."""
+__all__ = [
+    "KIND_FIELDS",
+    "KIND_TITLES",
+    "SLOT_LABELS",
+    "TOPIC_LABELS",
+    "kind_of",
+    "next_question",
+    "team_of_request",
+    "team_of_topic",
+]
 
-    key: str
-    label: str
-    question: str
-    required: bool = True
-
-
-APPLICANT_NAME = FormField("applicant_name", "申请人姓名", "请问申请人怎么称呼，全名是？")
-PHONE = FormField("phone", "手机号码", "请问您的手机号码是多少？我们会用它联系您。")
-ID_NUMBER = FormField("id_number", "身份证号码", "请问申请人的身份证号码是多少？")
-
-KIND_FIELDS: dict[str, tuple[FormField, ...]] = {
-    "housing": (
-        FormField("housing_type", "住房类型", "请问您想申请人才公寓，还是青年人才公租房？"),
-        FormField("district", "意向区县", "请问您想在重庆哪个区县申请住房？"),
-        FormField("household_size", "入住人数", "请问一共几口人入住（包括您自己）？"),
-        FormField("move_in_month", "期望入住月份", "请问您希望哪个月入住？"),
-        APPLICANT_NAME,
-        PHONE,
-        ID_NUMBER,
-    ),
-    "schooling": (
-        FormField("child_name", "孩子姓名", "请问孩子叫什么名字？"),
-        FormField("stage", "学段", "请问孩子要上幼儿园、小学、初中还是高中？"),
-        FormField("grade", "年级", "请问孩子要入读几年级？"),
-        FormField("current_school", "现就读学校/城市", "请问孩子现在在哪所学校或哪个城市就读？"),
-        FormField("target_district", "意向入学区县", "请问希望在重庆哪个区县入学？"),
-        APPLICANT_NAME,
-        PHONE,
-    ),
-    "hospital": (
-        FormField("hospital_code", "医院", "请问您想去哪家定点医院就诊？"),
-        FormField("department", "科室", "请问要看哪个科室？"),
-        FormField("visit_date", "就诊日期", "请问您想哪一天去就诊？"),
-        FormField("half_day", "时段", "请问上午还是下午？"),
-        FormField("reason", "就诊事由", "方便简单说一下就诊事由吗？（可不说）", required=False),
-        APPLICANT_NAME,
-        PHONE,
-        ID_NUMBER,
-    ),
-}
-
-KIND_TITLES = {
-    "housing": "人才住房申请",
-    "schooling": "子女入学服务申请",
-    "hospital": "就医绿色通道预约",
-    "callback": "人工回电",
-}
-
-#: The request a caller seems to want, from the understood intent.
-INTENT_KINDS = {
-    "request_housing": "housing",
-    "ask_housing_policy": "housing",
-    "request_schooling": "schooling",
-    "ask_school_policy": "schooling",
-    "request_hospital": "hospital",
-    "ask_hospital_policy": "hospital",
-}
+#: The fields the console's form asks for, per kind it can submit.
+KIND_FIELDS: dict[str, tuple[Field, ...]] = {kind.code: kind.fields for kind in FORM_KINDS}
+KIND_TITLES: dict[str, str] = {kind.code: kind.title for kind in ALL_KINDS}
+#: Labels of the bot's slots, for the details a handed-off chat arrives with.
+SLOT_LABELS: dict[str, str] = {f.slot: f.label for kind in ALL_KINDS for f in kind.fields}
 
 #: Topic labels an agent reads at a glance (topics of data/topics.yml).
 TOPIC_LABELS = {
@@ -97,57 +61,51 @@ TOPIC_LABELS = {
     "dialogue": "回答/补充信息",
 }
 
-#: Which team takes a topic's conversations and requests (bot/console/accounts TEAMS).
-TOPIC_TEAMS = {
-    "housing_apply": "housing",
-    "housing_policy": "housing",
-    "school_apply": "schooling",
-    "school_policy": "schooling",
-    "hospital_book": "hospital",
-    "hospital_policy": "hospital",
-}
+
+def kind_of(intent: str | None, topic: str | None) -> str | None:
+    """Return the request a caller seems to want: asked for, or the one of the topic asked about."""
+    if intent in KINDS_BY_INTENT:
+        return KINDS_BY_INTENT[intent].code
+    return next((k.code for k in FORM_KINDS if topic in k.topics), None)
 
 
-#: Labels of the bot's slots, for the details a handed-off chat arrives with.
-SLOT_LABELS = {
-    "housing_type": "住房类型",
-    "district": "意向区县",
-    "household_size": "入住人数",
-    "move_in_month": "入住时间",
-    "child_name": "孩子姓名",
-    "school_stage": "学段",
-    "grade": "年级",
-    "current_school": "现就读学校/城市",
-    "target_district": "意向入学区县",
-    "hospital": "医院",
-    "department": "科室",
-    "visit_date": "就诊日期",
-    "half_day": "时段",
-    "reason": "就诊原因",
-    "applicant_name": "申请人",
-    "phone": "手机号",
-    "id_number": "身份证号",
-}
-
-
-def team_of_topic(topic: str | None) -> str:
-    """Route a topic to its team; everything else goes to ``general``."""
-    return TOPIC_TEAMS.get(topic or "", "general")
-
-
-def team_of_request(kind: str, details: dict[str, object]) -> str:
-    """Route a request: by kind, or for a callback by the team it names."""
-    if kind == "callback":
-        team = details.get("team")
-        return team if isinstance(team, str) else "general"
-    return kind
-
-
-def next_question(kind: str | None, known: dict[str, object]) -> FormField | None:
+def next_question(kind: str | None, known: dict[str, Any]) -> Field | None:
     """Return the first required field of the kind still missing, or None when all are known."""
     if kind not in KIND_FIELDS:
         return None
-    for field in KIND_FIELDS[kind]:
-        if field.required and known.get(field.key) in (None, ""):
+    for field in KINDS[kind].fields:
+        if field.required and known.get(field.console_key) in (None, ""):
             return field
     return None
+
+
+def form_description(kind_code: str) -> dict[str, Any]:
+    """Describe one kind's console form: its fields, how to ask and fill each, fixed values."""
+    kind = KINDS[kind_code]
+    return {
+        "kind": kind.code,
+        "title": kind.title,
+        "team": kind.team,
+        "fields": [
+            {
+                "key": f.console_key,
+                "body_key": f.key,
+                "section": f.section,
+                "label": f.label,
+                "question": f.question,
+                "required": f.required,
+                "input": f.input,
+                "choices": [[code, name] for code, name in (f.choices or {}).items()],
+            }
+            for f in kind.fields
+        ],
+        "fixed_details": dict(kind.fixed_details),
+    }
+
+
+def catalogue_labels() -> dict[str, Any]:
+    """Name every kind and every detail a stored request may hold, for the request pages."""
+    return {
+        "kinds": {kind.code: kind.title for kind in ALL_KINDS},
+        "details": {kind.code: kind.detail_labels for kind in ALL_KINDS},
+    }

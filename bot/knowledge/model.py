@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from bot.common.catalogue import FORM_KINDS
+
 # the topics of the evaluation contract (shared/spec/topics.md) that policy
 # answers belong to; request, small-talk and dialogue topics have no entries
 POLICY_TOPICS = (
@@ -19,8 +21,8 @@ POLICY_TOPICS = (
     "staffing",
     "general_service",
 )
-# request kinds an answer may offer to open (actions/request_kinds.py)
-REQUEST_KINDS = ("housing", "schooling", "hospital")
+# request kinds an answer may offer to open (the form kinds of the request catalogue)
+REQUEST_KINDS = tuple(kind.code for kind in FORM_KINDS)
 
 
 class KnowledgeError(ValueError):

@@ -24,6 +24,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.common.catalogue.numbers import NUMBER_IN_TEXT
 from bot.common.normalise import normalise_with_offsets
 from bot.common.text import has_words
 
@@ -89,9 +90,7 @@ class TextNormalizer(_Stateless):
 
 # a message that is only a number (a phone, an ID, its last four digits, a
 # request number) is always an answer to a question, never a new topic
-BARE_VALUE = re.compile(
-    r"^\s*(?:[+\d][\d\s\-()]*[\dXx]?|(?:HS|SC|HP)\s*\d{8}\s*-?\s*\d{4})\s*$", re.IGNORECASE
-)
+BARE_VALUE = re.compile(rf"^\s*(?:[+\d][\d\s\-()]*[\dXx]?|{NUMBER_IN_TEXT})\s*$", re.IGNORECASE)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

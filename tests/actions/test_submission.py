@@ -10,8 +10,8 @@ from rasa_sdk.events import FollowupAction, SlotSet
 
 from actions import backend_client, settings
 from actions.backend_client import get_client
-from actions.request_kinds import HOUSING
 from actions.submission import ActionAbandonRequest, ActionRetrySubmission, ActionSubmitRequest
+from bot.common.catalogue import HOUSING
 from tests.actions.conftest import make_tracker, texts
 from tests.support import free_port
 

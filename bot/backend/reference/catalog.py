@@ -1,8 +1,12 @@
-"""Small fixed catalogues that change only with policy, kept in code."""
+"""Small fixed catalogues that change only with policy: the shared choices (bot/common)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from bot.common.choices import HOUSING_TYPES as _HOUSING_TYPES
+from bot.common.choices import SCHOOL_STAGES as _STAGES
+from bot.common.choices import SchoolStage
 
 
 @dataclass(frozen=True)
@@ -13,26 +17,10 @@ class HousingType:
     name: str
 
 
-@dataclass(frozen=True)
-class SchoolStage:
-    """A school stage with the number of grades it has."""
-
-    code: str
-    name: str
-    grades: int
-
-
-HOUSING_TYPES: tuple[HousingType, ...] = (
-    HousingType("talent_apartment", "人才公寓"),
-    HousingType("youth_rental", "青年人才公租房"),
+HOUSING_TYPES: tuple[HousingType, ...] = tuple(
+    HousingType(code, name) for code, name in _HOUSING_TYPES.items()
 )
-
-SCHOOL_STAGES: tuple[SchoolStage, ...] = (
-    SchoolStage("kindergarten", "幼儿园", 3),
-    SchoolStage("primary", "小学", 6),
-    SchoolStage("junior", "初中", 3),
-    SchoolStage("senior", "高中", 3),
-)
+SCHOOL_STAGES: tuple[SchoolStage, ...] = tuple(_STAGES.values())
 
 HOUSING_TYPES_BY_CODE = {item.code: item for item in HOUSING_TYPES}
 SCHOOL_STAGES_BY_CODE = {item.code: item for item in SCHOOL_STAGES}

@@ -14,6 +14,7 @@ from bot.backend.requests.schemas import (
     HospitalRequestCreate,
     HousingRequestCreate,
     SchoolingRequestCreate,
+    SettlementRequestCreate,
 )
 
 #: How far ahead a hospital visit may be booked.
@@ -28,7 +29,7 @@ def checked_details(session: Session, *, payload: AnyRequestCreate, today: date)
         _check_district(session, details, "district", problems)
         if details["move_in_month"] < today.strftime("%Y-%m"):
             problems["details.move_in_month"] = "期望入住月份不能早于本月"
-    elif isinstance(payload, SchoolingRequestCreate):
+    elif isinstance(payload, SchoolingRequestCreate | SettlementRequestCreate):
         _check_district(session, details, "target_district", problems)
     elif isinstance(payload, HospitalRequestCreate):
         _check_hospital(session, details, problems)

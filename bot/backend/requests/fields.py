@@ -92,6 +92,7 @@ PhoneLast4 = Annotated[
 SenderId = Annotated[str, _text(1, 128), _NO_CONTROL]
 DistrictName = Annotated[str, _text(1, 32), _NO_CONTROL, Field(examples=["渝北区"])]
 SchoolName = Annotated[str, _text(1, 100), _NO_CONTROL]
+PlaceName = Annotated[str, _text(1, 50), _NO_CONTROL, Field(examples=["四川省成都市"])]
 Reason = Annotated[str, _text(0, 200), _NO_CONTROL]
 Note = Annotated[str, _text(0, 500), _NO_CONTROL]
 HospitalCode = Annotated[str, _text(1, 64), _NO_CONTROL, Field(examples=["cqmu_fah"])]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal, get_args
 
+from bot.common.catalogue import KINDS as CATALOGUE
+from bot.common.catalogue.numbers import NUMBER_PATTERN as NUMBER_PATTERN
+from bot.common.catalogue.numbers import PREFIXES
+from bot.common.catalogue.numbers import format_number as format_number
+
+#: The request catalogue's kinds (bot/common/catalogue), spelt out for the API's types;
 #: ``callback``: someone asked the hotline to call back (no agent online, or out of hours)
-Kind = Literal["housing", "schooling", "hospital", "callback"]
+Kind = Literal["housing", "schooling", "hospital", "settlement", "callback"]
 Status = Literal["submitted", "accepted", "in_progress", "completed", "rejected", "cancelled"]
 StaffStatus = Literal["accepted", "in_progress", "completed", "rejected"]
 Channel = Literal["rest", "socketio", "wechat", "hotline", "cli"]
@@ -16,17 +21,12 @@ Action = Literal[
 ]
 
 KINDS: tuple[str, ...] = get_args(Kind)
+if set(KINDS) != set(CATALOGUE):  # the two processes must never disagree on the kinds
+    raise RuntimeError(f"backend kinds {KINDS} differ from the catalogue's {tuple(CATALOGUE)}")
 STATUSES: tuple[str, ...] = get_args(Status)
 CHANNELS: tuple[str, ...] = get_args(Channel)
 
-NUMBER_PREFIXES: dict[str, str] = {
-    "housing": "HS",
-    "schooling": "SC",
-    "hospital": "HP",
-    "callback": "CB",
-}
-#: The shape of every number ever handed out; anything else cannot exist.
-NUMBER_PATTERN = re.compile(r"^(HS|SC|HP|CB)\d{8}-\d{4,6}$")
+NUMBER_PREFIXES: dict[str, str] = PREFIXES
 
 STATUS_LABELS: dict[str, str] = {
     "submitted": "已提交",
@@ -58,8 +58,3 @@ def can_move(current: str, target: str) -> bool:
 def can_cancel(current: str) -> bool:
     """Tell whether the applicant may still cancel a request in ``current``."""
     return current in CANCELLABLE
-
-
-def format_number(kind: str, local_day: str, sequence: int) -> str:
-    """Format ``HS20261127-0001`` from kind, ``YYYYMMDD`` day and daily sequence."""
-    return f"{NUMBER_PREFIXES[kind]}{local_day}-{sequence:04d}"

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 from bot.backend.requests.lifecycle import STATUS_LABELS
 from bot.backend.requests.models import RequestEvent, ServiceRequest
 from bot.backend.requests.schemas import ApplicantPublic, EventPublic, RequestPublic
+from bot.common.catalogue import ALL_KINDS
 from bot.common.pii import mask_id_number, mask_name, mask_phone, mask_text
 
-#: Detail fields holding a person's name, and free texts that may hide numbers.
-_NAME_FIELDS = frozenset({"child_name"})
-_FREE_TEXT_FIELDS = frozenset({"current_school", "reason", "topic", "preferred_time", "note"})
+#: Detail fields holding a person's name, and free texts that may hide numbers (catalogue).
+_NAME_FIELDS = frozenset(key for k in ALL_KINDS for key in k.detail_keys_masked_as("name"))
+_FREE_TEXT_FIELDS = frozenset(key for k in ALL_KINDS for key in k.detail_keys_masked_as("text"))
 
 
 def mask_details(details: dict[str, Any]) -> dict[str, Any]:

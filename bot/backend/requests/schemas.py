@@ -24,6 +24,7 @@ from bot.backend.requests.fields import (
     PersonName,
     Phone,
     PhoneLast4,
+    PlaceName,
     Reason,
     RequestNumber,
     ResidentId,
@@ -102,6 +103,15 @@ class HospitalDetails(_Strict):
     green_channel: bool = False
 
 
+class SettlementDetails(_Strict):
+    """What help with settling (落户) and the personnel file (档案转存) needs."""
+
+    service: Literal["settle", "file_transfer", "both"]
+    current_hukou: PlaceName
+    target_district: DistrictName
+    family_members: int = Field(ge=0, le=10)
+
+
 class ApplicantContactCreate(_Strict):
     """Who to call back: a name (or form of address) and a mobile number, nothing more."""
 
@@ -112,7 +122,7 @@ class ApplicantContactCreate(_Strict):
 class CallbackDetails(_Strict):
     """What a callback request needs: what it is about and when to call."""
 
-    team: Literal["housing", "schooling", "hospital", "general"] = "general"
+    team: Literal["housing", "schooling", "hospital", "settlement", "general"] = "general"
     topic: Reason = ""
     preferred_time: Reason = ""
     note: Reason = ""
@@ -148,6 +158,14 @@ class HospitalRequestCreate(_RequestCreateBase):
     details: HospitalDetails
 
 
+class SettlementRequestCreate(_RequestCreateBase):
+    """Body of a request for help with settling and the personnel file."""
+
+    kind: Literal["settlement"]
+    applicant: ApplicantCreate
+    details: SettlementDetails
+
+
 class CallbackRequestCreate(_RequestCreateBase):
     """Body of a request to be called back by the hotline."""
 
@@ -156,13 +174,22 @@ class CallbackRequestCreate(_RequestCreateBase):
     details: CallbackDetails
 
 
-RequestCreate = Annotated[
-    HousingRequestCreate | SchoolingRequestCreate | HospitalRequestCreate | CallbackRequestCreate,
-    Field(discriminator="kind"),
-]
 AnyRequestCreate = (
-    HousingRequestCreate | SchoolingRequestCreate | HospitalRequestCreate | CallbackRequestCreate
+    HousingRequestCreate
+    | SchoolingRequestCreate
+    | HospitalRequestCreate
+    | SettlementRequestCreate
+    | CallbackRequestCreate
 )
+RequestCreate = Annotated[AnyRequestCreate, Field(discriminator="kind")]
+#: The body of each kind of the request catalogue (tests check the two agree).
+CREATE_BODIES: dict[str, type[_RequestCreateBase]] = {
+    "housing": HousingRequestCreate,
+    "schooling": SchoolingRequestCreate,
+    "hospital": HospitalRequestCreate,
+    "settlement": SettlementRequestCreate,
+    "callback": CallbackRequestCreate,
+}
 
 
 class RequestLookup(_Strict):

@@ -8,10 +8,10 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Te
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.backend.db import Base, JSONType, UTCDateTime
+from bot.common.catalogue import TEAMS
 
 ROLES = ("agent", "supervisor")
-#: Teams split the work: each request kind has one, ``general`` takes the rest.
-TEAMS = ("housing", "schooling", "hospital", "general")
+__all__ = ["ROLES", "TEAMS", "Agent", "AgentAudit", "AgentSession"]
 
 
 class Agent(Base):

@@ -11,10 +11,11 @@ from bot.backend.consent import service as consent
 from bot.backend.deps import NowDep, SessionDep, SettingsDep
 from bot.backend.reference import service as reference
 from bot.backend.requests.fields import refuse_control_characters
+from bot.common.catalogue import KINDS
 from bot.console.assist import HospitalRef, assist
 from bot.console.auth import CallerDep
 from bot.console.deps import KnowledgeDep, RasaDep
-from bot.console.fields import KIND_FIELDS, KIND_TITLES
+from bot.console.fields import KIND_FIELDS, catalogue_labels, form_description
 
 router = APIRouter(tags=["console"])
 
@@ -69,25 +70,23 @@ def assist_turn(
     )
 
 
+@router.get("/catalogue")
+def catalogue(caller: CallerDep) -> dict[str, Any]:
+    """Name the request kinds and their details, so pages show labels without a copy."""
+    return catalogue_labels()
+
+
 @router.get("/forms")
 def form_definitions(caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     """Describe the request forms, the hospitals and each kind's current notice."""
-    notices = {}
+    kinds = []
     for kind in KIND_FIELDS:
-        notice = consent.get_current_notice(session, kind=kind)
-        notices[kind] = {"version": notice.version, "text": notice.text}
+        notice = consent.get_current_notice(session, kind=KINDS[kind].notice_key)
+        kinds.append(
+            {**form_description(kind), "notice": {"version": notice.version, "text": notice.text}}
+        )
     return {
-        "kinds": [
-            {
-                "kind": kind,
-                "title": KIND_TITLES[kind],
-                "fields": [
-                    {"key": f.key, "label": f.label, "required": f.required} for f in fields
-                ],
-                "notice": notices[kind],
-            }
-            for kind, fields in KIND_FIELDS.items()
-        ],
+        "kinds": kinds,
         "hospitals": [
             {"code": h.code, "name": h.name, "departments": list(h.departments)}
             for h in hospital_refs(session)

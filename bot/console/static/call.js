@@ -3,12 +3,8 @@
 // and the request form follow what has been understood so far.
 (() => {
   const $ = (id) => document.getElementById(id);
-  const CHOICES = {
-    housing_type: [["talent_apartment", "人才公寓"], ["youth_rental", "青年人才公租房"]],
-    stage: [["kindergarten", "幼儿园"], ["primary", "小学"], ["junior", "初中"], ["senior", "高中"]],
-    half_day: [["am", "上午"], ["pm", "下午"]],
-  };
-  const INPUT_TYPES = { household_size: "number", grade: "number", move_in_month: "month", visit_date: "date" };
+  // Every field, its input and its choices come from /forms (the request catalogue).
+  const INPUT_TYPES = { number: "number", month: "month", date: "date", text: "text" };
   let known = {};
   let forms = { kinds: [], hospitals: [] };
   let submissionKey = newKey();
@@ -32,8 +28,9 @@
   }
 
   function fillDepartments() {
-    const hospital = forms.hospitals.find((h) => h.code === ($("f-hospital_code") || {}).value);
-    const department = $("f-department");
+    const chosen = document.querySelector('#form-fields [data-input="hospital"]');
+    const hospital = forms.hospitals.find((h) => h.code === (chosen || {}).value);
+    const department = document.querySelector('#form-fields [data-input="department"]');
     if (!department) return;
     const keep = department.value;
     department.replaceChildren(new Option("请选择科室", ""));
@@ -51,19 +48,21 @@
       const label = Console.el("label", field.label + (field.required ? "" : "（可选）"));
       label.htmlFor = id;
       let input;
-      if (CHOICES[field.key]) input = select(id, CHOICES[field.key], "请选择");
-      else if (field.key === "hospital_code") input = select(id, forms.hospitals.map((h) => [h.code, h.name]), "请选择医院");
-      else if (field.key === "department") input = select(id, [], "请选择科室");
+      if (field.input === "choice") input = select(id, field.choices, "请选择");
+      else if (field.input === "hospital") input = select(id, forms.hospitals.map((h) => [h.code, h.name]), "请选择医院");
+      else if (field.input === "department") input = select(id, [], "请选择科室");
       else {
         input = document.createElement("input");
         input.id = id;
-        input.type = INPUT_TYPES[field.key] || "text";
+        input.type = INPUT_TYPES[field.input] || "text";
       }
       input.dataset.key = field.key;
+      input.dataset.input = field.input;
       input.addEventListener("input", () => { input.dataset.touched = "1"; });
       box.append(label, input);
     }
-    if ($("f-hospital_code")) $("f-hospital_code").addEventListener("change", fillDepartments);
+    const hospital = document.querySelector('#form-fields [data-input="hospital"]');
+    if (hospital) hospital.addEventListener("change", fillDepartments);
     $("form-notice").textContent = kind.notice.text;
     prefill();
   }
@@ -73,7 +72,7 @@
       const value = known[input.dataset.key];
       if (value === undefined || value === null || input.dataset.touched) continue;
       input.value = String(value);
-      if (input.dataset.key === "hospital_code") fillDepartments();
+      if (input.dataset.input === "hospital") fillDepartments();
     }
   }
 
@@ -129,19 +128,13 @@
 
   function formBody() {
     const kind = currentKind();
-    const value = (key) => ($("f-" + key) ? $("f-" + key).value.trim() : "");
-    const number = (key) => (value(key) === "" ? null : Number(value(key)));
-    const applicant = { name: value("applicant_name"), phone: value("phone") };
-    if ($("f-id_number")) applicant.id_number = value("id_number");
-    const details = {
-      housing: () => ({ housing_type: value("housing_type"), district: value("district"),
-        household_size: number("household_size"), move_in_month: value("move_in_month") }),
-      schooling: () => ({ child_name: value("child_name"), stage: value("stage"), grade: number("grade"),
-        current_school: value("current_school"), target_district: value("target_district") }),
-      hospital: () => ({ hospital_code: value("hospital_code"), department: value("department"),
-        visit_date: value("visit_date"), half_day: value("half_day"), reason: value("reason"),
-        green_channel: true }),
-    }[kind.kind]();
+    const body = { applicant: {}, details: { ...kind.fixed_details } };
+    for (const field of kind.fields) {
+      const text = $("f-" + field.key) ? $("f-" + field.key).value.trim() : "";
+      const value = field.input === "number" ? (text === "" ? null : Number(text)) : text;
+      body[field.section][field.body_key] = value;
+    }
+    const { applicant, details } = body;
     return {
       kind: kind.kind, applicant, details, notice_version: kind.notice.version,
       consent_read_out: $("form-consent").checked, submission_key: submissionKey,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from actions.request_kinds import HOSPITAL, HOUSING, SCHOOLING, grade_label
+from bot.common.catalogue import HOSPITAL, HOUSING, SCHOOLING
+from bot.common.choices import grade_label
 
 
 def test_housing_read_back_masks_personal_data() -> None:

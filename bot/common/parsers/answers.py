@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Generic, TypeVar
 
-from actions.chinese_dates import (
+from bot.common import choices, pii
+from bot.common.parsers.dates import (
     CN_NUMBER,
     DateParseError,
     HalfDay,
@@ -22,7 +23,6 @@ from actions.chinese_dates import (
     month_within,
     parse_chinese_int,
 )
-from bot.common import pii
 from bot.common.reference import match_districts
 from bot.common.text import has_words
 
@@ -31,9 +31,8 @@ T = TypeVar("T")
 MAX_VISIT_DAYS = 60
 MAX_MOVE_IN_MONTHS = 24
 MAX_HOUSEHOLD = 10
-#: Stage code → (Chinese name, number of grades), as in the backend's reference data.
-SCHOOL_STAGES = {"kindergarten": ("幼儿园", 3), "primary": ("小学", 6)}
-SCHOOL_STAGES |= {"junior": ("初中", 3), "senior": ("高中", 3)}
+#: Stage code → (Chinese name, number of grades), from the shared choices.
+SCHOOL_STAGES = {code: (stage.name, stage.grades) for code, stage in choices.SCHOOL_STAGES.items()}
 
 
 @dataclass(frozen=True)
@@ -275,36 +274,3 @@ def parse_school_stage_and_grade(
     if offset and offset < grade <= offset + 3:
         grade -= offset
     return _stage_grade(known, grade)
-
-
-_REQUEST_NUMBER = re.compile(r"(?<![A-Z])(HS|SC|HP)\s*-?\s*([0-9]{8})\s*-?\s*([0-9]{4})(?![0-9])")
-
-
-def parse_phone_last4(text: str | None) -> Validated[str]:
-    """Read the last 4 digits of the applicant's phone; a whole mobile number is accepted too."""
-    cleaned = _REQUEST_NUMBER.sub(" ", normalize_user_text(text).upper())
-    runs = set(re.findall(r"[0-9]+", pii.normalize_digits(cleaned)))
-    fours = {r for r in runs if len(r) == 4}
-    phones = {p for r in runs if (p := pii.normalize_mobile(r))}
-    if len(fours) == 1:
-        return Validated(fours.pop())
-    if not fours and len(phones) == 1:
-        return Validated(phones.pop()[-4:])
-    if fours:
-        return _fail("请只告诉我一组数字：手机号的后4位。")
-    return _fail("请告诉我手机号的后4位数字，例如 5678。")
-
-
-def parse_request_number(text: str | None) -> Validated[str]:
-    """Find one request number and return it as HS20261127-0001 (upper case, with the dash)."""
-    cleaned = normalize_user_text(text).upper()
-    numbers = list(dict.fromkeys(f"{p}{d}-{s}" for p, d, s in _REQUEST_NUMBER.findall(cleaned)))
-    if len(numbers) > 1:
-        return _fail("请一次只告诉我一个申请编号。")
-    if not numbers:
-        return _fail("没找到申请编号。编号形如 HS20261127-0001，请连同开头的字母再发一次。")
-    try:
-        datetime.strptime(numbers[0][2:10], "%Y%m%d")
-    except ValueError:
-        return _fail("编号里的日期不对，请再核对一下。编号形如 HS20261127-0001。")
-    return Validated(numbers[0])

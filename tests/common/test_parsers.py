@@ -1,4 +1,4 @@
-"""Tests for actions.validators and actions.chinese_dates (pure parsing of Chinese answers)."""
+"""Tests for bot.common.parsers and request-number reading (pure parsing of Chinese answers)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from datetime import date
 
 import pytest
 
-from actions import validators
-from actions.chinese_dates import parse_chinese_int
-from actions.validators import (
+from bot.common.catalogue import numbers
+from bot.common.catalogue.numbers import parse_phone_last4, parse_request_number
+from bot.common.parsers import answers as validators
+from bot.common.parsers.answers import (
     Validated,
     normalize_user_text,
     parse_district,
@@ -18,13 +19,12 @@ from actions.validators import (
     parse_mobile,
     parse_move_in_month,
     parse_person_name,
-    parse_phone_last4,
-    parse_request_number,
     parse_resident_id,
     parse_school_stage_and_grade,
     parse_short_text,
     parse_visit_date,
 )
+from bot.common.parsers.dates import parse_chinese_int
 
 TODAY = date(2026, 11, 27)  # a Friday
 SAMPLE_ID = "11010519491231002X"
@@ -590,8 +590,8 @@ PARSERS = [
     validators.parse_school_stage_and_grade,
     validators.parse_person_name,
     validators.parse_short_text,
-    validators.parse_phone_last4,
-    validators.parse_request_number,
+    numbers.parse_phone_last4,
+    numbers.parse_request_number,
     lambda text: validators.parse_move_in_month(text, TODAY),
     lambda text: validators.parse_visit_date(text, TODAY),
 ]
