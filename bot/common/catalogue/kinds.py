@@ -385,6 +385,8 @@ CALLBACK = RequestKind(
         ),
     ),
     console_form=False,
+    consent_slot="callback_consent",
+    confirm_slot=None,
     derived_details=("team", "topic", "note"),
     extra_labels={"team": "小组", "topic": "咨询事项", "note": "说明"},
     housekeeping_slots=(

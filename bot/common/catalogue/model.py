@@ -118,6 +118,14 @@ class RequestKind:
     extra_labels: Mapping[str, str] = field(default_factory=dict)
     dependent: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     housekeeping_slots: tuple[str, ...] = ()
+    consent_slot: str = "privacy_consent"
+    confirm_slot: str | None = "request_confirmed"
+
+    @property
+    def required_slots(self) -> tuple[str, ...]:
+        """Return the form's slots in the order asked: consent, the fields, the read-back."""
+        confirm = (self.confirm_slot,) if self.confirm_slot else ()
+        return (self.consent_slot, *(f.slot for f in self.fields), *confirm)
 
     @property
     def notice_key(self) -> str:
