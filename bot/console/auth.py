@@ -11,11 +11,11 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from bot.backend.agents import service as accounts
+from bot.backend.agents.models import Agent, AgentSession
 from bot.backend.config import Settings
 from bot.backend.deps import NowDep, SessionDep, SettingsDep
 from bot.backend.errors import BackendError, UnauthorizedError
-from bot.console.accounts import service as accounts
-from bot.console.accounts.models import Agent, AgentSession
 
 COOKIE_NAME = "yucai_console"
 CSRF_HEADER = "X-CSRF-Token"

@@ -97,17 +97,6 @@ TOPIC_LABELS = {
     "dialogue": "回答/补充信息",
 }
 
-#: Which team takes a topic's conversations and requests (bot/console/accounts TEAMS).
-TOPIC_TEAMS = {
-    "housing_apply": "housing",
-    "housing_policy": "housing",
-    "school_apply": "schooling",
-    "school_policy": "schooling",
-    "hospital_book": "hospital",
-    "hospital_policy": "hospital",
-}
-
-
 #: Labels of the bot's slots, for the details a handed-off chat arrives with.
 SLOT_LABELS = {
     "housing_type": "住房类型",
@@ -128,19 +117,6 @@ SLOT_LABELS = {
     "phone": "手机号",
     "id_number": "身份证号",
 }
-
-
-def team_of_topic(topic: str | None) -> str:
-    """Route a topic to its team; everything else goes to ``general``."""
-    return TOPIC_TEAMS.get(topic or "", "general")
-
-
-def team_of_request(kind: str, details: dict[str, object]) -> str:
-    """Route a request: by kind, or for a callback by the team it names."""
-    if kind == "callback":
-        team = details.get("team")
-        return team if isinstance(team, str) else "general"
-    return kind
 
 
 def next_question(kind: str | None, known: dict[str, object]) -> FormField | None:

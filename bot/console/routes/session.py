@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from bot.backend.agents import service as accounts
 from bot.backend.deps import NowDep, SessionDep, SettingsDep
 from bot.backend.errors import UnauthorizedError
-from bot.console.accounts import service as accounts
 from bot.console.auth import (
     COOKIE_NAME,
     CallerDep,

@@ -13,15 +13,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.backend.errors import ConflictError, ValidationFailedError
-from bot.console.accounts.models import ROLES, TEAMS, Agent, AgentAudit, AgentSession
-from bot.console.accounts.passwords import (
+from bot.backend.agents.models import ROLES, TEAMS, Agent, AgentAudit, AgentSession
+from bot.backend.agents.passwords import (
     DUMMY_HASH,
     WeakPasswordError,
     check_strength,
     hash_password,
     verify_password,
 )
+from bot.backend.errors import ConflictError, ValidationFailedError
 
 USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,31}$")
 #: After this many wrong passwords in a row the account waits ``LOCKOUT``.

@@ -15,11 +15,11 @@ from datetime import datetime, timezone
 
 from sqlalchemy.orm import Session
 
+from bot.backend.agents import service
+from bot.backend.agents.models import ROLES, TEAMS
 from bot.backend.config import Settings
 from bot.backend.db import create_db_engine
 from bot.backend.errors import ValidationFailedError
-from bot.console.accounts import service
-from bot.console.accounts.models import ROLES, TEAMS
 
 Handler = Callable[[Settings, argparse.Namespace], int]
 
