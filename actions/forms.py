@@ -19,7 +19,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import validators
-from actions.backend_client import BackendError, get_client
+from actions.backend_client import BackendCallError, get_client
 from actions.request_kinds import DEPENDENT_SLOTS, RequestKind
 from actions.settings import get_settings
 
@@ -106,7 +106,7 @@ class RequestFormValidation(FormValidationAction, ABC):
         if not version:
             try:
                 version = get_client().get_consent_notice(self.kind.code)["version"]
-            except BackendError:
+            except BackendCallError:
                 dispatcher.utter_message(response="utter_backend_unavailable")
                 return {"privacy_consent": None}
         return {

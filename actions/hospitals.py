@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import validators
-from actions.backend_client import BackendError, get_client
+from actions.backend_client import BackendCallError, get_client
 from actions.forms import (
     FreeTextSlotsMixin,
     RequestFormValidation,
@@ -106,7 +106,7 @@ class ValidateHospitalForm(FreeTextSlotsMixin, RequestFormValidation):
         """Accept a designated hospital from the backend's list."""
         try:
             hospitals = get_client().list_hospitals()
-        except BackendError:
+        except BackendCallError:
             dispatcher.utter_message(response="utter_backend_unavailable")
             return {"hospital": None}
         hospital = match_hospital(str(value), hospitals)
@@ -131,7 +131,7 @@ class ValidateHospitalForm(FreeTextSlotsMixin, RequestFormValidation):
         name = tracker.get_slot("hospital")
         try:
             hospital = hospital_by_name(name) if name else None
-        except BackendError:
+        except BackendCallError:
             dispatcher.utter_message(response="utter_backend_unavailable")
             return {"department": None}
         if hospital is None:
@@ -197,7 +197,7 @@ class ActionAskHospital(Action):
         """Show a few designated hospitals to pick from."""
         try:
             hospitals = get_client().list_hospitals()
-        except BackendError:
+        except BackendCallError:
             dispatcher.utter_message(text="想去哪家定点医院就诊？请说医院名称。")
             return []
         sample = (
@@ -226,7 +226,7 @@ class ActionAskDepartment(Action):
         name = tracker.get_slot("hospital")
         try:
             hospital = hospital_by_name(name) if name else None
-        except BackendError:
+        except BackendCallError:
             hospital = None
         if hospital is None:
             dispatcher.utter_message(text="想看哪个科室？")

@@ -21,7 +21,7 @@ from uvicorn.config import LOGGING_CONFIG
 from bot.backend.agents.cli import add_commands as add_agent_commands
 from bot.backend.bootstrap import import_hospitals_file, init_db
 from bot.backend.config import Settings
-from bot.backend.errors import BackendError
+from bot.backend.errors import ApiError
 from bot.backend.main import create_app
 
 
@@ -93,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings()
     try:
         return int(args.handler(settings, args))
-    except BackendError as exc:
+    except ApiError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 1
 

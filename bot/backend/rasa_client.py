@@ -16,12 +16,12 @@ import httpx
 from fastapi import FastAPI
 
 from bot.backend.config import Settings
-from bot.backend.errors import BackendError
+from bot.backend.errors import ApiError
 
 logger = logging.getLogger(__name__)
 
 
-class AssistantUnavailableError(BackendError):
+class AssistantUnavailableError(ApiError):
     """Rasa could not be reached or failed; the agent can go on by hand."""
 
     status_code = 503

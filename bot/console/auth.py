@@ -15,7 +15,7 @@ from bot.backend.agents import service as accounts
 from bot.backend.agents.models import Agent, AgentSession
 from bot.backend.config import Settings
 from bot.backend.deps import NowDep, SessionDep, SettingsDep
-from bot.backend.errors import BackendError, UnauthorizedError
+from bot.backend.errors import ApiError, UnauthorizedError
 
 COOKIE_NAME = "yucai_console"
 CSRF_HEADER = "X-CSRF-Token"
@@ -29,7 +29,7 @@ class SignInRequiredError(UnauthorizedError):
     default_message = "请先登录坐席工作台（登录可能已超时）。"
 
 
-class ForbiddenError(BackendError):
+class ForbiddenError(ApiError):
     """The request did not come from the console page itself (CSRF)."""
 
     status_code = 403
