@@ -1,1 +1,1 @@
-"""Agent accounts, their sessions and the append-only log of what they did."""
+"""Hotline agents: accounts (service), console sessions (sessions), audit log (audit)."""
