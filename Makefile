@@ -88,15 +88,23 @@ run: setup web $(MODEL)
 chat: setup $(MODEL)
 	$(RASA_VENV)/bin/python -m bot.launcher --model $(MODEL) --shell
 
+# ruff; the import contracts of pyproject.toml (which package may import which);
+# mypy in each environment on the code that runs there.
 lint: setup
 	$(RASA_VENV)/bin/ruff check actions bot tests
 	$(RASA_VENV)/bin/ruff format --check actions bot tests
+	$(RASA_VENV)/bin/lint-imports
+	$(RASA_VENV)/bin/mypy --cache-dir .mypy_cache/rasa \
+		actions bot/channels bot/nlu bot/knowledge bot/common bot/launcher.py
+	$(BACKEND_VENV)/bin/mypy --cache-dir .mypy_cache/backend \
+		bot/backend bot/console bot/common bot/server.py
 
 validate: setup
 	$(RASA) data validate --quiet
 
 test-unit: setup
-	$(RASA_VENV)/bin/python -m pytest tests/common tests/knowledge tests/actions tests/nlu tests/channels -q
+	$(RASA_VENV)/bin/python -m pytest tests/common tests/knowledge tests/actions tests/nlu tests/channels \
+		tests/architecture -q
 
 test-backend: setup
 	$(BACKEND_VENV)/bin/python -m pytest tests/backend tests/console -q

@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 _CACHE_SECONDS = 300.0
 
 
-class BackendError(Exception):
+class BackendCallError(Exception):
     """Base class of every backend failure."""
 
     def __init__(self, message: str = "办理系统暂时无法处理该请求。") -> None:
@@ -29,15 +29,15 @@ class BackendError(Exception):
         self.message = message
 
 
-class BackendUnavailable(BackendError):
+class BackendUnavailable(BackendCallError):
     """The backend could not be reached, timed out or failed (5xx): try later."""
 
 
-class RequestNotFound(BackendError):
+class RequestNotFound(BackendCallError):
     """No request matches the number and phone proof (deliberately vague)."""
 
 
-class BackendRejected(BackendError):
+class BackendRejected(BackendCallError):
     """The backend refused the data (4xx) with a reason for the user."""
 
     def __init__(self, code: str, message: str, fields: dict[str, str] | None = None) -> None:
@@ -47,7 +47,7 @@ class BackendRejected(BackendError):
 
 
 class BackendClient:
-    """A small typed wrapper over the backend's REST API (docs/backend-api.md)."""
+    """A small typed wrapper over the backend's REST API (bot/backend/API.md)."""
 
     def __init__(self, settings: ActionSettings, session: requests.Session | None = None) -> None:
         self._settings = settings

@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.backend_client import BackendError, BackendRejected, get_client
+from actions.backend_client import BackendCallError, BackendRejected, get_client
 from actions.forms import CHINA_TZ, SlotDict, install_field_validators
 from actions.handoff import HANDOFF_SLOTS, summary
 from bot.common.catalogue import CALLBACK, backend_channel
@@ -37,7 +37,7 @@ class ActionAskCallbackConsent(Action):
         """Read the current notice from the backend and ask to agree."""
         try:
             notice = get_client().get_consent_notice(CALLBACK.notice_key)
-        except BackendError:
+        except BackendCallError:
             dispatcher.utter_message(response="utter_handoff_unreachable")
             return [SlotSet("callback_consent", False)]
         dispatcher.utter_message(
@@ -122,7 +122,7 @@ class ActionSubmitCallback(Action):
         except BackendRejected as exc:
             dispatcher.utter_message(text=f"抱歉，回电登记没有成功：{exc.message}")
             return reset
-        except BackendError:
+        except BackendCallError:
             dispatcher.utter_message(response="utter_handoff_unreachable")
             return []  # keep the answers: a later "转人工" can try again
         hours = slot("handoff_hours") or "服务时间"

@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend_client import BackendError, get_client
+from actions.backend_client import BackendCallError, get_client
 from bot.common.catalogue import KINDS_BY_FORM
 
 CONSENT_BUTTONS = [
@@ -32,7 +32,7 @@ class ActionAskPrivacyConsent(Action):
             return []
         try:
             notice = get_client().get_consent_notice(kind.notice_key)
-        except BackendError:
+        except BackendCallError:
             dispatcher.utter_message(
                 text="抱歉，办理系统暂时连接不上，现在无法办理申请。您可以稍后再试，或回复“不办了”先咨询政策问题。"
             )

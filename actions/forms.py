@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.backend_client import BackendError, get_client
+from actions.backend_client import BackendCallError, get_client
 from actions.settings import get_settings
 from bot.common.catalogue import Field, ParseContext, RequestKind, parse_field
 
@@ -144,7 +144,7 @@ class RequestFormValidation(FormValidationAction, ABC):
         if not version:
             try:
                 version = get_client().get_consent_notice(self.kind.notice_key)["version"]
-            except BackendError:
+            except BackendCallError:
                 dispatcher.utter_message(response="utter_backend_unavailable")
                 return {"privacy_consent": None}
         return {

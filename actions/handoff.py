@@ -17,7 +17,7 @@ from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotS
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend_client import BackendError, BackendRejected, get_client
+from actions.backend_client import BackendCallError, BackendRejected, get_client
 from bot.common.catalogue import KINDS_BY_FORM
 from bot.common.pii import mask_text
 from bot.knowledge.topics import topic_of
@@ -173,7 +173,7 @@ class ActionOfferHandoff(Action):
         try:
             channel = tracker.get_latest_input_channel() or "rest"
             found = get_client().handoff_availability(topic, channel)
-        except BackendError:
+        except BackendCallError:
             dispatcher.utter_message(response="utter_handoff_unreachable")
             return [*events, SlotSet("handoff_mode", None)]
         events += [
@@ -189,7 +189,7 @@ class ActionOfferHandoff(Action):
                 else "utter_offer_handoff"
             )
             return [*events, SlotSet("handoff_mode", "live")]
-        response = UNAVAILABLE.get(found.get("reason"), "utter_handoff_no_agent")
+        response = UNAVAILABLE.get(str(found.get("reason")), "utter_handoff_no_agent")
         dispatcher.utter_message(response=response, handoff_hours=hours)
         return [*events, SlotSet("handoff_mode", "callback")]
 
@@ -225,7 +225,7 @@ class ActionStartHandoff(Action):
             logger.info("handoff refused: %s", exc.code)
             dispatcher.utter_message(response="utter_handoff_unreachable")
             return []
-        except BackendError:
+        except BackendCallError:
             dispatcher.utter_message(response="utter_handoff_unreachable")
             return []
         dispatcher.utter_message(

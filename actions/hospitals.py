@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend_client import BackendError, get_client
+from actions.backend_client import BackendCallError, get_client
 from actions.forms import RequestFormValidation, SlotDict, accept, reject, today_in_china
 from bot.common.catalogue import HOSPITAL
 from bot.common.parsers import answers
@@ -96,7 +96,7 @@ class ValidateHospitalForm(RequestFormValidation):
         """Accept a designated hospital from the backend's list."""
         try:
             hospitals = get_client().list_hospitals()
-        except BackendError:
+        except BackendCallError:
             dispatcher.utter_message(response="utter_backend_unavailable")
             return {"hospital": None}
         hospital = match_hospital(str(value), hospitals)
@@ -121,7 +121,7 @@ class ValidateHospitalForm(RequestFormValidation):
         name = tracker.get_slot("hospital")
         try:
             hospital = hospital_by_name(name) if name else None
-        except BackendError:
+        except BackendCallError:
             dispatcher.utter_message(response="utter_backend_unavailable")
             return {"department": None}
         if hospital is None:
@@ -144,11 +144,11 @@ class ValidateHospitalForm(RequestFormValidation):
         """Accept a date within 60 days; a half-day said with it is kept too."""
         result = answers.parse_visit_date(str(value), today_in_china())
         if result.error or result.value is None:
-            half_day = answers.parse_half_day(str(value))
-            if tracker.get_slot("requested_slot") == "half_day" and half_day.value:
+            said = answers.parse_half_day(str(value))
+            if tracker.get_slot("requested_slot") == "half_day" and said.value:
                 # "上午" answers the half-day question; NLU read it as a date too
                 earlier = previous_slot_value(tracker, "visit_date")
-                return accept({"visit_date": earlier, "half_day": half_day.value})
+                return accept({"visit_date": earlier, "half_day": said.value})
             return reject("visit_date", result.error or "没能识别日期。", dispatcher, tracker)
         visit_date, half_day = result.value
         values: SlotDict = {"visit_date": visit_date.isoformat()}
@@ -170,7 +170,7 @@ class ActionAskHospital(Action):
         """Show a few designated hospitals to pick from."""
         try:
             hospitals = get_client().list_hospitals()
-        except BackendError:
+        except BackendCallError:
             dispatcher.utter_message(text="想去哪家定点医院就诊？请说医院名称。")
             return []
         sample = (
@@ -199,7 +199,7 @@ class ActionAskDepartment(Action):
         name = tracker.get_slot("hospital")
         try:
             hospital = hospital_by_name(name) if name else None
-        except BackendError:
+        except BackendCallError:
             hospital = None
         if hospital is None:
             dispatcher.utter_message(text="想看哪个科室？")

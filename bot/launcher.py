@@ -93,7 +93,7 @@ class Stack:
         self.services = [
             Service(
                 "backend",
-                [str(BACKEND_BIN / "python"), "-m", "bot.backend.cli", "serve"],
+                [str(BACKEND_BIN / "python"), "-m", "bot.server"],
                 f"{self.backend_url}/health",
             ),
             Service(

@@ -1,7 +1,8 @@
 """Operator commands: ``python -m bot.backend.cli init-db | import-hospitals PATH | serve``.
 
 Agent accounts of the hotline console: ``create-agent``, ``set-agent-password``,
-``disable-agent``, ``list-agents`` (bot/console/cli.py).
+``disable-agent``, ``list-agents`` (bot/backend/agents/cli.py). ``serve`` runs
+the backend API alone; ``python -m bot.server`` runs it with the console.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
 from uvicorn.config import LOGGING_CONFIG
 
+from bot.backend.agents.cli import add_commands as add_agent_commands
 from bot.backend.bootstrap import import_hospitals_file, init_db
 from bot.backend.config import Settings
-from bot.backend.errors import BackendError
+from bot.backend.errors import ApiError
 from bot.backend.main import create_app
-from bot.console.cli import add_commands as add_console_commands
 
 
 def _now() -> datetime:
@@ -46,16 +48,21 @@ def _import_hospitals(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(settings: Settings, _args: argparse.Namespace) -> int:
+def serve(app: FastAPI, settings: Settings) -> None:
+    """Serve ``app`` on BACKEND_HOST:BACKEND_PORT until stopped, logging through uvicorn."""
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["bot.backend"] = {"handlers": ["default"], "level": "INFO"}
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.backend_host,
         port=settings.backend_port,
         log_config=log_config,
         proxy_headers=False,
     )
+
+
+def _serve(settings: Settings, _args: argparse.Namespace) -> int:
+    serve(create_app(settings), settings)
     return 0
 
 
@@ -72,9 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("path", type=Path, help="医院 CSV 文件路径")
     importer.set_defaults(handler=_import_hospitals)
     commands.add_parser(
-        "serve", help="在 BACKEND_HOST:BACKEND_PORT 上启动服务（默认仅本机）"
+        "serve",
+        help="在 BACKEND_HOST:BACKEND_PORT 上只启动后端 API（默认仅本机）；"
+        "连同坐席工作台请用 python -m bot.server",
     ).set_defaults(handler=_serve)
-    add_console_commands(commands)
+    add_agent_commands(commands)
     return parser
 
 
@@ -84,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings()
     try:
         return int(args.handler(settings, args))
-    except BackendError as exc:
+    except ApiError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 1
 

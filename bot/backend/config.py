@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     max_body_bytes: int = Field(default=65536, ge=1024)
 
-    # --- hotline console and handoff (bot/console) -----------------------------
+    # --- hotline console (bot/console) and handoff (bot/backend/handoffs) ------
     #: where the console reaches Rasa's HTTP API (NLU parse, conversations)
     rasa_host: str = "127.0.0.1"
     rasa_port: int = Field(default=5005, ge=1, le=65535)
@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     @classmethod
     def _readable_hours(cls, value: str) -> str:
         """Fail at start-up on service hours nobody could apply."""
-        from bot.console.hours import parse_service_hours
+        from bot.backend.handoffs.hours import parse_service_hours
 
         parse_service_hours(value)
         return value

@@ -23,7 +23,7 @@ from bot.common.pii import mask_text
 logger = logging.getLogger(__name__)
 
 
-class BackendError(Exception):
+class ApiError(Exception):
     """Base of every error the backend reports to its clients on purpose."""
 
     status_code: int = 500
@@ -36,7 +36,7 @@ class BackendError(Exception):
         super().__init__(self.message)
 
 
-class UnauthorizedError(BackendError):
+class UnauthorizedError(ApiError):
     """The caller did not present the backend API token."""
 
     status_code = 401
@@ -44,7 +44,7 @@ class UnauthorizedError(BackendError):
     default_message = "身份验证失败，请提供有效的访问令牌。"
 
 
-class NotFoundError(BackendError):
+class NotFoundError(ApiError):
     """The thing asked for does not exist, or the caller may not know it does."""
 
     status_code = 404
@@ -52,7 +52,7 @@ class NotFoundError(BackendError):
     default_message = "未找到相关记录，请核对后再试。"
 
 
-class ValidationFailedError(BackendError):
+class ValidationFailedError(ApiError):
     """The request is well-formed JSON but its content is not acceptable."""
 
     status_code = 422
@@ -67,7 +67,7 @@ class ConsentRequiredError(ValidationFailedError):
     default_message = "请先阅读并同意最新版本的个人信息告知书后再提交。"
 
 
-class ConflictError(BackendError):
+class ConflictError(ApiError):
     """The request clashes with the current state of the server."""
 
     status_code = 409
@@ -89,7 +89,7 @@ class IdempotencyConflictError(ConflictError):
     default_message = "该幂等键已用于另一份不同的申请，请勿重复使用。"
 
 
-class PayloadTooLargeError(BackendError):
+class PayloadTooLargeError(ApiError):
     """The request body is larger than the configured limit."""
 
     status_code = 413
@@ -114,7 +114,7 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
     return {"error": error}
 
 
-def error_response(exc: BackendError) -> JSONResponse:
+def error_response(exc: ApiError) -> JSONResponse:
     """Render a typed backend error."""
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
     return JSONResponse(
@@ -125,9 +125,7 @@ def error_response(exc: BackendError) -> JSONResponse:
 
 
 def _internal_error_response() -> JSONResponse:
-    return JSONResponse(
-        error_body(BackendError.code, BackendError.default_message), status_code=500
-    )
+    return JSONResponse(error_body(ApiError.code, ApiError.default_message), status_code=500)
 
 
 def log_unexpected(exc: BaseException, scope: Scope) -> None:
@@ -141,8 +139,8 @@ def log_unexpected(exc: BaseException, scope: Scope) -> None:
     )
 
 
-async def _handle_backend_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, BackendError)
+async def _handle_api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
     return error_response(exc)
 
 
@@ -159,7 +157,7 @@ async def _handle_http_error(_request: Request, exc: Exception) -> JSONResponse:
         exc.status_code, ("http_error", "请求未能完成，请稍后再试。")
     )
     if exc.status_code >= 500:
-        code, message = BackendError.code, BackendError.default_message
+        code, message = ApiError.code, ApiError.default_message
     return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
 
@@ -196,7 +194,7 @@ class CatchAllMiddleware:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Map every kind of error to the JSON error shape."""
-    app.add_exception_handler(BackendError, _handle_backend_error)
+    app.add_exception_handler(ApiError, _handle_api_error)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, _handle_http_error)
     app.add_middleware(CatchAllMiddleware)

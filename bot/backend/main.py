@@ -1,4 +1,8 @@
-"""Build the FastAPI app: wiring only, no work at import beyond reading settings."""
+"""Build the backend's FastAPI app: wiring only, no work at import beyond reading settings.
+
+The backend never imports the console; ``bot/server.py`` mounts the console
+on this app (``bot.server.create_app``).
+"""
 
 from __future__ import annotations
 
@@ -14,15 +18,14 @@ from bot.backend.config import Settings
 from bot.backend.consent.router import router as consent_router
 from bot.backend.db import create_db_engine, create_session_factory
 from bot.backend.errors import install_error_handlers
+from bot.backend.handoffs.router import router as handoff_router
+from bot.backend.handoffs.sweeper import sweep_forever
 from bot.backend.limits import BodySizeLimitMiddleware
 from bot.backend.logs import install_log_masking
 from bot.backend.migrate import is_up_to_date
 from bot.backend.reference.router import router as reference_router
 from bot.backend.requests.router import router as requests_router
 from bot.backend.security import require_token
-from bot.console.app import install_console
-from bot.console.handoff.router import router as handoff_router
-from bot.console.handoff.sweeper import sweep_forever
 
 
 def utc_now() -> datetime:
@@ -55,12 +58,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Assemble the backend for ``settings`` (read from the environment if omitted)."""
+    """Assemble the backend API for ``settings`` (read from the environment if omitted)."""
     settings = settings or Settings()
     app = FastAPI(
         title="渝才助手服务申请后端",
         version="1.0.0",
-        description="Service requests of Yucai; see docs/backend-api.md.",
+        description="Service requests of Yucai; see bot/backend/API.md.",
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -72,7 +75,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(requests_router)
     api.include_router(handoff_router)
     app.include_router(api)
-    install_console(app)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from bot.backend.agents.models import Agent, AgentAudit, AgentSession
 from bot.backend.consent.models import ConsentNotice, ConsentRecord
 from bot.backend.db import Base
+from bot.backend.handoffs.models import Handoff, HandoffMessage
 from bot.backend.reference.models import District, Hospital, HospitalDepartment
 from bot.backend.requests.models import RequestEvent, RequestSequence, ServiceRequest
-from bot.console.accounts.models import Agent, AgentAudit, AgentSession
-from bot.console.handoff.models import Handoff, HandoffMessage
 
 __all__ = [
     "Agent",

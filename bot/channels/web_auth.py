@@ -69,7 +69,7 @@ class WebChatSettings:
         if not isinstance(value, str):
             return False
         match = _SESSION_ID.fullmatch(value)
-        return bool(match) and hmac.compare_digest(
+        return match is not None and hmac.compare_digest(
             self._sign("session", match.group(1))[:20], match.group(2)
         )
 

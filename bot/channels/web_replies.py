@@ -137,6 +137,7 @@ def quick_replies(buttons: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
 
 def channel_reply(payload: str, *, base_url: str) -> list[dict[str, object]] | None:
     """Answer the page's own commands (welcome, policy menu) without a Rasa turn."""
+    buttons: tuple[tuple[str, str], ...]
     if payload == WELCOME_PAYLOAD:
         parts = format_reply(WELCOME_TEXT)
         parts[-1] += f"  \n[{PRIVACY_LINK_TITLE}]({base_url}/chat/privacy)"

@@ -11,11 +11,12 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from bot.backend.agents import audit as agent_audit
+from bot.backend.agents import sessions
+from bot.backend.agents.models import Agent, AgentSession
 from bot.backend.config import Settings
 from bot.backend.deps import NowDep, SessionDep, SettingsDep
-from bot.backend.errors import BackendError, UnauthorizedError
-from bot.console.accounts import service as accounts
-from bot.console.accounts.models import Agent, AgentSession
+from bot.backend.errors import ApiError, UnauthorizedError
 
 COOKIE_NAME = "yucai_console"
 CSRF_HEADER = "X-CSRF-Token"
@@ -29,7 +30,7 @@ class SignInRequiredError(UnauthorizedError):
     default_message = "请先登录坐席工作台（登录可能已超时）。"
 
 
-class ForbiddenError(BackendError):
+class ForbiddenError(ApiError):
     """The request did not come from the console page itself (CSRF)."""
 
     status_code = 403
@@ -37,9 +38,9 @@ class ForbiddenError(BackendError):
     default_message = "请求来源无法验证，请刷新页面后重试。"
 
 
-def session_times(settings: Settings) -> accounts.SessionTimes:
+def session_times(settings: Settings) -> sessions.SessionTimes:
     """Read how long sessions live from the settings."""
-    return accounts.SessionTimes(
+    return sessions.SessionTimes(
         idle=timedelta(minutes=settings.console_session_idle_minutes),
         maximum=timedelta(hours=settings.console_session_max_hours),
     )
@@ -82,7 +83,7 @@ def current_caller(
     """Require a live session; unsafe methods also need its CSRF token."""
     token = request.cookies.get(COOKIE_NAME)
     found = (
-        accounts.resolve(session, token=token, now=now, times=session_times(settings))
+        sessions.resolve(session, token=token, now=now, times=session_times(settings))
         if token
         else None
     )
@@ -121,7 +122,7 @@ def audit(
     detail: str | None = None,
 ) -> None:
     """Log an agent's action and commit it."""
-    accounts.record(
+    agent_audit.record(
         session, agent=caller.agent, action=action, now=now, target=target, detail=detail
     )
     session.commit()

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, Request
 
-from bot.console.rasa_client import RasaClient
+from bot.backend.rasa_client import RasaClient, rasa_for
 
 if TYPE_CHECKING:  # loading the knowledge base pulls in Jieba: only when first asked
     from bot.knowledge import KnowledgeBase
-
-
-def rasa_for(app: FastAPI) -> RasaClient:
-    """Return the app's Rasa client, created on first use."""
-    client: RasaClient | None = getattr(app.state, "rasa", None)
-    if client is None:
-        client = RasaClient(app.state.settings)
-        app.state.rasa = client
-    return client
 
 
 def get_rasa(request: Request) -> RasaClient:

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from bot.backend.errors import NotFoundError
 from bot.backend.requests.lifecycle import NUMBER_PATTERN
 from bot.backend.requests.models import RequestEvent, ServiceRequest
+from bot.common.catalogue import team_of_request
 from bot.common.pii import normalize_mobile
 from bot.console.auth import Caller
-from bot.console.fields import team_of_request
 
 #: How many recent requests a list or a phone search looks through.
 SEARCH_WINDOW = 200

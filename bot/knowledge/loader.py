@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import yaml
 
@@ -133,7 +133,16 @@ def _strings(value: Any, where: str, name: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+@overload
+def _date(value: Any, where: str, name: str, optional: Literal[False] = False) -> dt.date: ...
+
+
+@overload
+def _date(value: Any, where: str, name: str, optional: bool) -> dt.date | None: ...
+
+
 def _date(value: Any, where: str, name: str, optional: bool = False) -> dt.date | None:
+    """Read a YAML date; only an optional one may be missing."""
     if value is None and optional:
         return None
     if isinstance(value, dt.date):

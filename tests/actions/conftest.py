@@ -23,7 +23,7 @@ TOKEN = "test-backend-token"
 
 @pytest.fixture(scope="session")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """Run the real backend (its own venv, a fresh SQLite file) on a free port."""
+    """Run the real backend with the console (its own venv, a fresh SQLite file) on a free port."""
     if not BACKEND_PYTHON.exists():
         pytest.skip("the backend environment is missing: run `make setup`")
     workdir = tmp_path_factory.mktemp("backend")
@@ -43,7 +43,7 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     )
     log = open(workdir / "backend.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(
-        [str(BACKEND_PYTHON), "-m", "bot.backend.cli", "serve"],
+        [str(BACKEND_PYTHON), "-m", "bot.server"],  # with the console (agents sign in)
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -15,7 +15,8 @@ from pydantic import BaseModel
 from bot.backend.consent.notices import NOTICES
 from bot.backend.requests.lifecycle import KINDS, NUMBER_PATTERN, format_number
 from bot.backend.requests.schemas import CREATE_BODIES, CallbackDetails
-from bot.common.catalogue import ALL_KINDS, KINDS as CATALOGUE, TEAMS, RequestKind
+from bot.common.catalogue import ALL_KINDS, TEAMS, RequestKind
+from bot.common.catalogue import KINDS as CATALOGUE
 
 
 def model_of(body: type[BaseModel], part: str) -> type[BaseModel]:

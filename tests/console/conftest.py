@@ -1,4 +1,4 @@
-"""Fixtures: the real backend app (with the console) on SQLite and PostgreSQL, and agents.
+"""Fixtures: the real app with the console (bot.server) on SQLite and PostgreSQL, and agents.
 
 The database fixtures are the backend's own (tests/backend/conftest.py), so
 every console test that touches the database also runs on both databases.
@@ -15,9 +15,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from bot.backend.agents import service as accounts
 from bot.backend.config import Settings
-from bot.backend.main import create_app
-from bot.console.accounts import service as accounts
+from bot.server import create_app
 from tests.backend import conftest as backend
 from tests.backend.conftest import FIXED_NOW, TOKEN, Clock
 

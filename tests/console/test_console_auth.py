@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from bot.console.accounts.models import AgentAudit
+from bot.backend.agents.models import AgentAudit
 from tests.backend.conftest import Clock
 from tests.console.conftest import BASE_URL, PASSWORD, MakeAgent
 

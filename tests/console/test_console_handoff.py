@@ -12,9 +12,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bot.backend.config import Settings
-from bot.console.handoff.service import user_messages_since_pause
-from bot.console.handoff.sweeper import sweep_once
-from bot.console.rasa_client import RasaClient
+from bot.backend.handoffs.service import user_messages_since_pause
+from bot.backend.handoffs.sweeper import sweep_once
+from bot.backend.rasa_client import RasaClient
 from tests.backend.conftest import FIXED_NOW, Clock
 from tests.console.conftest import MakeAgent
 

@@ -117,8 +117,8 @@ def _sync_departments(session: Session, hospital: Hospital, names: tuple[str, ..
             hospital.departments.remove(department)
     session.flush()  # deletes first, so a re-added name never hits the unique key
     for order, name in enumerate(names):
-        department = current.get(name)
-        if department is None or department not in hospital.departments:
+        kept = current.get(name)
+        if kept is None or kept not in hospital.departments:
             hospital.departments.append(HospitalDepartment(name=name, sort_order=order))
         else:
-            department.sort_order = order
+            kept.sort_order = order

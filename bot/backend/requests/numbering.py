@@ -27,7 +27,8 @@ def next_number(session: Session, *, kind: str, local_date: date) -> str:
     statement = (
         insert(RequestSequence)
         .values(kind=kind, local_date=local_date, last_value=1)
-        .on_conflict_do_update(
+        # both dialects' Insert have it; mypy only sees their common base class
+        .on_conflict_do_update(  # type: ignore[attr-defined]
             index_elements=[RequestSequence.kind, RequestSequence.local_date],
             set_={"last_value": RequestSequence.last_value + 1},
         )

@@ -121,7 +121,7 @@ class RedisStore:
     """Redis: SET NX EX claims a key atomically across processes."""
 
     def __init__(self, url: str, *, seen_ttl: int, choice_ttl: int, prefix: str) -> None:
-        from redis.asyncio import Redis  # type: ignore[import-untyped]
+        from redis.asyncio import Redis
 
         self._redis = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._seen_ttl, self._choice_ttl = seen_ttl, choice_ttl

@@ -66,9 +66,9 @@ def parse_grade(text: str | None, stage: str | None) -> Validated[tuple[str, int
     if cleaned.isdigit() and stage != "kindergarten":
         cleaned = f"{cleaned}年级"
     result = parse_school_stage_and_grade(cleaned, stage=stage)
-    if result.error or result.value is None or result.value[1] is None:
+    new_stage, grade = result.value if result.value is not None else ("", None)
+    if result.error or grade is None:
         return _fail(result.error or "请告诉我具体几年级，例如“三年级”或“初二”。")
-    new_stage, grade = result.value
     return Validated((new_stage, grade))
 
 

@@ -9,16 +9,16 @@ from fastapi import APIRouter
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from sqlalchemy.orm import Session
 
+from bot.backend.agents.models import Agent
 from bot.backend.deps import NowDep, SessionDep, SettingsDep
+from bot.backend.handoffs import service
+from bot.backend.handoffs.models import Handoff
+from bot.backend.handoffs.schemas import HandoffPublic, MessagePublic, RecentLine
+from bot.backend.rasa_client import RasaClient
 from bot.backend.requests.fields import refuse_control_characters
-from bot.console.accounts.models import Agent
 from bot.console.auth import CallerDep, audit
 from bot.console.deps import RasaDep
 from bot.console.fields import SLOT_LABELS, TOPIC_LABELS
-from bot.console.handoff import service
-from bot.console.handoff.models import Handoff
-from bot.console.handoff.schemas import HandoffPublic, MessagePublic, RecentLine
-from bot.console.rasa_client import RasaClient
 
 router = APIRouter(prefix="/handoffs", tags=["console"])
 #: The bot's intent when an agent hands the conversation back (domain.yml).

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from bot.backend.agents import sessions
 from bot.backend.deps import NowDep, SessionDep, SettingsDep
 from bot.backend.errors import UnauthorizedError
-from bot.console.accounts import service as accounts
 from bot.console.auth import (
     COOKIE_NAME,
     CallerDep,
@@ -59,7 +59,7 @@ def sign_in(
     """Check the password and set the session cookie (HttpOnly, SameSite=Strict)."""
     if not same_origin(request):
         raise ForbiddenError()
-    started = accounts.sign_in(
+    started = sessions.sign_in(
         session,
         username=body.username,
         password=body.password,
@@ -103,5 +103,5 @@ def who_am_i(caller: CallerDep) -> Me:
 @router.delete("", status_code=204)
 def sign_out(caller: CallerDep, response: Response, session: SessionDep, now: NowDep) -> None:
     """End the session and clear the cookie."""
-    accounts.sign_out(session, row=caller.session, agent=caller.agent, now=now)
+    sessions.sign_out(session, row=caller.session, agent=caller.agent, now=now)
     response.delete_cookie(COOKIE_NAME, path="/console")

@@ -1,4 +1,6 @@
-"""The console's only way to Rasa: its HTTP API (NLU parse and conversations).
+"""The backend's only way to Rasa: its HTTP API (NLU parse and conversations).
+
+The handoff sweeper and the console's call screen and handoff pages use it.
 
 It never touches Rasa's stores; the token is sent as ``?token=`` because that
 is the only form Rasa's token auth reads.
@@ -11,14 +13,15 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+from fastapi import FastAPI
 
 from bot.backend.config import Settings
-from bot.backend.errors import BackendError
+from bot.backend.errors import ApiError
 
 logger = logging.getLogger(__name__)
 
 
-class AssistantUnavailableError(BackendError):
+class AssistantUnavailableError(ApiError):
     """Rasa could not be reached or failed; the agent can go on by hand."""
 
     status_code = 503
@@ -90,3 +93,12 @@ class RasaClient:
             return response.json()
         except ValueError as exc:
             raise AssistantUnavailableError() from exc
+
+
+def rasa_for(app: FastAPI) -> RasaClient:
+    """Return the app's Rasa client, created on first use and closed at shutdown."""
+    client: RasaClient | None = getattr(app.state, "rasa", None)
+    if client is None:
+        client = RasaClient(app.state.settings)
+        app.state.rasa = client
+    return client

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.console.hours import ServiceHoursError, describe, is_open, parse_service_hours
+from bot.backend.handoffs.hours import ServiceHoursError, describe, is_open, parse_service_hours
 
 CQ = ZoneInfo("Asia/Shanghai")
 

@@ -15,11 +15,11 @@ from datetime import datetime, timezone
 
 from sqlalchemy.orm import Session
 
+from bot.backend.agents import service
+from bot.backend.agents.models import ROLES, TEAMS
 from bot.backend.config import Settings
 from bot.backend.db import create_db_engine
 from bot.backend.errors import ValidationFailedError
-from bot.console.accounts import service
-from bot.console.accounts.models import ROLES, TEAMS
 
 Handler = Callable[[Settings, argparse.Namespace], int]
 
@@ -88,7 +88,7 @@ def _list(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the agent-account subcommands on the backend's CLI."""
     create = commands.add_parser("create-agent", help="创建热线坐席账号（密码在提示符输入）")
     create.add_argument("username", help="登录用户名：小写字母开头，2–32 位")

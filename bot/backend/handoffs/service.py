@@ -12,13 +12,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.backend.agents.models import Agent
+from bot.backend.agents.service import online_agents
 from bot.backend.config import Settings
 from bot.backend.errors import ConflictError, NotFoundError
-from bot.console.accounts.models import Agent
-from bot.console.accounts.service import online_agents
-from bot.console.fields import team_of_topic
-from bot.console.handoff.models import Handoff, HandoffMessage
-from bot.console.hours import describe, is_open, parse_service_hours
+from bot.backend.handoffs.hours import describe, is_open, parse_service_hours
+from bot.backend.handoffs.models import Handoff, HandoffMessage
+from bot.common.catalogue import team_of_topic
 
 OPEN = ("waiting", "active")
 

@@ -16,9 +16,9 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.console.handoff import service
-from bot.console.handoff.models import Handoff
-from bot.console.rasa_client import AssistantUnavailableError, RasaClient
+from bot.backend.handoffs import service
+from bot.backend.handoffs.models import Handoff
+from bot.backend.rasa_client import AssistantUnavailableError, RasaClient, rasa_for
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +60,6 @@ def sweep_once(
 
 async def sweep_forever(app: FastAPI, clock: Callable[[], datetime]) -> None:
     """Sweep until cancelled at shutdown; one failure never stops the loop."""
-    from bot.console.deps import rasa_for
-
     wait = timedelta(seconds=app.state.settings.handoff_wait_seconds)
     while True:
         await asyncio.sleep(SWEEP_EVERY_SECONDS)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from bot.backend.deps import NowDep, SessionDep, SettingsDep
-from bot.console.fields import team_of_topic
-from bot.console.handoff import service
-from bot.console.handoff.schemas import AvailabilityPublic, HandoffCreate, HandoffQueued
+from bot.backend.handoffs import service
+from bot.backend.handoffs.schemas import AvailabilityPublic, HandoffCreate, HandoffQueued
+from bot.common.catalogue import team_of_topic
 
 router = APIRouter(prefix="/handoffs", tags=["handoff"])
 

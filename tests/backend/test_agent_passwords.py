@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.console.accounts.passwords import (
+from bot.backend.agents.passwords import (
     DUMMY_HASH,
     WeakPasswordError,
     check_strength,

@@ -1,0 +1,1 @@
+"""Hotline agents: accounts (service), console sessions (sessions), audit log (audit)."""

@@ -1,1 +1,0 @@
-"""Agent accounts, their sessions and the append-only log of what they did."""
