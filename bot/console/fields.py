@@ -107,5 +107,6 @@ def catalogue_labels() -> dict[str, Any]:
     """Name every kind and every detail a stored request may hold, for the request pages."""
     return {
         "kinds": {kind.code: kind.title for kind in ALL_KINDS},
+        "applicant": {k.code: {f.key: f.label for f in k.applicant_fields} for k in ALL_KINDS},
         "details": {kind.code: kind.detail_labels for kind in ALL_KINDS},
     }

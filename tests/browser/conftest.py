@@ -146,14 +146,15 @@ DESK = {"width": 1400, "height": 1000}
 @pytest.fixture(scope="session")
 def agents(stack: Stack) -> list[str]:
     """Create the console accounts once, with the operator command."""
-    for username, teams in {"li": "housing,general", "wang": "schooling"}.items():
+    teams_of = {"li": "housing,general", "wang": "schooling", "chen": "settlement"}
+    for username, teams in teams_of.items():
         subprocess.run(
             [str(BACKEND_BIN / "python"), "-m", "bot.backend.cli", "create-agent", username,
              "--name", f"{username}老师", "--teams", teams, "--password-stdin"],
             cwd=ROOT, env=stack.env, input=AGENT_PASSWORD + "\n", text=True,
             capture_output=True, check=True,
         )  # fmt: skip
-    return ["li", "wang"]
+    return list(teams_of)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from playwright.sync_api import Page
@@ -87,6 +88,7 @@ def test_the_console_shows_what_people_typed_as_text(desk: Page, stack: Stack) -
     assert number, desk.text_content("#form-error")
 
     desk.click("nav button[data-view=requests]")
+    desk.click('nav button[data-view="requests"]')
     desk.fill("#search", number.group())
     desk.click("#search-button")
     desk.click(f"#results button:has-text('{number.group()}')")
@@ -110,3 +112,57 @@ def test_the_console_is_closed_to_anyone_not_signed_in(desk: Page, stack: Stack)
     desk.click("#login-button")
     desk.wait_for_function("document.getElementById('login-error').textContent.length > 0")
     assert "不正确" in (desk.text_content("#login-error") or "")
+
+
+def test_an_agent_submits_a_settlement_request_with_its_catalogue_form(
+    desk: Page, stack: Stack
+) -> None:
+    sign_in(desk, stack, "chen", AGENT_PASSWORD)
+    desk.select_option("#form-kind", "settlement")
+    labels = desk.locator("#form-fields label").all_text_contents()
+    assert labels[:4] == ["办理事项", "现户籍所在地", "拟落户区县", "随迁家属人数"]
+    options = desk.locator("#f-service option").all_text_contents()
+    assert options == ["请选择", "人才落户", "人事档案转存", "落户和档案转存"]
+    assert "落户" in (desk.text_content("#form-notice") or "")
+
+    desk.select_option("#f-service", "both")
+    for field, value in {
+        "current_hukou": "四川省成都市",
+        "target_district": "渝北",
+        "family_members": "2",
+        "applicant_name": "陈晨",
+        "phone": "13712345678",
+        "id_number": "11010519491231002X",
+    }.items():
+        desk.fill(f"#f-{field}", value)
+    desk.check("#form-consent")
+    desk.fill("#form-summary", "来电办理落户和档案转存，两位家属随迁。")
+    desk.click("#form-submit")
+    desk.wait_for_selector("#form-result:not([hidden])")
+    number = re.search(r"ST\d{8}-\d{4}", desk.text_content("#form-result") or "")
+    assert number, desk.text_content("#form-error")
+    shot(desk, "settlement-submitted")
+
+    (row,) = backend_rows(
+        stack,
+        "SELECT kind, channel, details FROM service_request WHERE number = ?",
+        number.group(),
+    )
+    assert (row["kind"], row["channel"]) == ("settlement", "hotline")
+    details = json.loads(row["details"])
+    assert details == {
+        "service": "both",
+        "current_hukou": "四川省成都市",
+        "target_district": "渝北区",
+        "family_members": 2,
+    }
+
+    desk.click('nav button[data-view="requests"]')
+    desk.fill("#search", number.group())
+    desk.click("#search-button")
+    desk.wait_for_selector("#results li button")
+    assert "人才落户与档案服务" in (desk.text_content("#results") or "")
+    desk.click("#results li button")
+    desk.wait_for_selector("#request-detail:not([hidden])")
+    shown = desk.text_content("#rd-fields") or ""
+    assert "拟落户区县" in shown and "随迁家属人数" in shown

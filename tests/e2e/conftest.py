@@ -120,7 +120,7 @@ def someone_elses_request(stack: Stack) -> str:
 # --- hotline console and handoff (issue 5) ------------------------------------
 AGENT_PASSWORD = "e2e-agent-secret-2026"
 #: username -> teams; nobody covers ``hospital`` until a test signs "zhou" in
-AGENTS = {"li": "housing,general", "wang": "schooling", "zhou": "hospital"}
+AGENTS = {"li": "housing,general", "wang": "schooling", "zhou": "hospital", "chen": "settlement"}
 
 
 @pytest.fixture(scope="session")

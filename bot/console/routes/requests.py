@@ -6,7 +6,14 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, StringConstraints, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 
 from bot.backend.deps import NowDep, SessionDep, SettingsDep
 from bot.backend.errors import ValidationFailedError
@@ -16,6 +23,7 @@ from bot.backend.requests.lifecycle import StaffStatus
 from bot.backend.requests.presenter import event_public, request_public
 from bot.backend.requests.schemas import EventPublic, RequestCreate, RequestPublic
 from bot.backend.validation_messages import translate_validation_errors
+from bot.common.catalogue import FORM_KINDS
 from bot.console import requests_scope
 from bot.console.auth import CallerDep, audit
 
@@ -23,12 +31,22 @@ router = APIRouter(prefix="/requests", tags=["console"])
 _REQUEST = TypeAdapter(RequestCreate)
 
 
+def _form_kind(kind: str) -> str:
+    """Accept the kinds an agent fills in with a caller (the catalogue's form kinds)."""
+    if kind not in FORM_KIND_CODES:
+        raise ValueError(f"申请类型应为 {'、'.join(FORM_KIND_CODES)} 之一")
+    return kind
+
+
+FORM_KIND_CODES = tuple(kind.code for kind in FORM_KINDS)
+
+
 class HotlineSubmission(BaseModel):
     """A request the agent filled in with the caller, after reading out the notice."""
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["housing", "schooling", "hospital"]
+    kind: Annotated[str, AfterValidator(_form_kind)]
     applicant: dict[str, Any]
     details: dict[str, Any]
     notice_version: Annotated[str, StringConstraints(min_length=1, max_length=64)]

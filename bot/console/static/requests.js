@@ -3,7 +3,7 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   // Kind titles and detail labels come from /catalogue (the request catalogue), never a copy.
-  let labels = { kinds: {}, details: {} };
+  let labels = { kinds: {}, applicant: {}, details: {} };
   const ACTIONS = { created: "提交", status_changed: "状态变更", cancelled: "取消", annotated: "备注",
     call_summary: "通话小结", contact_revealed: "查看电话" };
   let current = null;
@@ -36,7 +36,9 @@
       $("request-detail").hidden = false;
       $("rd-number").textContent = r.number;
       $("rd-status").textContent = r.status_label;
-      const pairs = [["事项", (labels.kinds[r.kind] || r.kind)], ["申请人", r.applicant.name], ["电话", r.applicant.phone],
+      const who = labels.applicant[r.kind] || {};
+      const pairs = [["事项", (labels.kinds[r.kind] || r.kind)], [who.name || "name", r.applicant.name],
+        [who.phone || "phone", r.applicant.phone],
         ["渠道", r.channel], ["提交时间", Console.time(r.created_at)]];
       for (const [key, value] of Object.entries(r.details)) pairs.push([(labels.details[r.kind] || {})[key] || key, String(value)]);
       Console.fillDetails($("rd-fields"), pairs);
