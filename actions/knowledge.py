@@ -14,6 +14,7 @@ OFFER_BUTTONS = {
     "housing": {"title": "帮我申请人才住房", "payload": "/request_housing"},
     "schooling": {"title": "帮孩子办入学", "payload": "/request_schooling"},
     "hospital": {"title": "预约就医绿色通道", "payload": "/request_hospital"},
+    "settlement": {"title": "帮我办落户或档案转存", "payload": "/request_settlement"},
 }
 
 

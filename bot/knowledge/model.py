@@ -20,7 +20,7 @@ POLICY_TOPICS = (
     "general_service",
 )
 # request kinds an answer may offer to open (actions/request_kinds.py)
-REQUEST_KINDS = ("housing", "schooling", "hospital")
+REQUEST_KINDS = ("housing", "schooling", "hospital", "settlement")
 
 
 class KnowledgeError(ValueError):
