@@ -33,6 +33,7 @@ CLARIFY_LABELS = {
     "request_hospital": "预约就医绿色通道",
     "ask_hospital_policy": "定点医院和绿色通道政策",
     "ask_hukou": "落户和档案转存",
+    "request_settlement": "办理落户或档案转存",
     "ask_talent_code": "金凤凰人才码和人才服务港",
     "ask_funding": "科研项目和经费",
     "ask_tech_transfer": "科技成果转化",

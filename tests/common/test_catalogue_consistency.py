@@ -78,6 +78,12 @@ def test_request_intents_and_topics_agree(domain: dict, topics: dict[str, str]) 
     assert declared == set(KINDS_BY_INTENT)
 
 
+def test_the_nlu_reads_every_kind_of_number() -> None:
+    regexes = yaml.safe_load((ROOT / "data" / "nlu" / "regexes.yml").read_text(encoding="utf-8"))
+    (pattern,) = (r["examples"] for r in regexes["nlu"] if r.get("regex") == "request_number")
+    assert f"({'|'.join(sorted(PREFIXES.values()))})" in pattern
+
+
 def test_numbers_of_every_kind_are_recognised() -> None:
     assert len(set(PREFIXES.values())) == len(ALL_KINDS)
     for prefix in PREFIXES.values():

@@ -65,6 +65,8 @@ ENTITIES = {
     "visit_date",
     "move_in_month",
     "household_size",
+    "settlement_service",
+    "family_members",
     "phone",
     "id_number",
     "request_number",
@@ -88,10 +90,15 @@ FIELD_VALUES = {
     "visit_date",
     "half_day",
     "reason",
+    "settlement_service",
+    "current_hukou",
+    "settle_district",
+    "family_members",
 }
 ENUM_VALUES = {
     "housing_type": {"talent_apartment", "youth_rental"},
     "school_stage": {"kindergarten", "primary", "junior", "senior"},
+    "settlement_service": {"settle", "file_transfer", "both"},
     "field": FIELD_VALUES,
 }
 PHONE_RE = re.compile(r"1[3-9]\d{9}")

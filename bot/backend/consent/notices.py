@@ -66,6 +66,19 @@ NOTICES: tuple[NoticeText, ...] = (
         ),
     ),
     NoticeText(
+        kind="settlement",
+        version="2026-11-29.settlement.v1",
+        published_at=datetime(2026, 11, 29, tzinfo=_CST),
+        text=(
+            "【人才落户与档案服务个人信息告知书】为办理人才落户、档案转存，我们将收集"
+            "您的姓名、手机号码、居民身份证号码、需要办理的事项、现户籍所在地、"
+            "拟落户区县和随迁家属人数。上述信息仅用于核验办理条件、联系您办理手续，"
+            "并提供给负责受理的公安户籍部门和人力资源社会保障部门（档案管理机构），"
+            "不会用于其他目的。身份证号码属于敏感个人信息，我们以最小必要为原则处理。"
+            "申请办结后信息保存不超过三年，期满删除。" + _COMMON_RIGHTS
+        ),
+    ),
+    NoticeText(
         kind="callback",
         version="2026-11-27.callback.v1",
         published_at=datetime(2026, 11, 27, tzinfo=_CST),

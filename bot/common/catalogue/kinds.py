@@ -336,6 +336,7 @@ SETTLEMENT = RequestKind(
             "请问有几位家属随您一起迁移（不含您本人）？没有就说 0。",
             _text(services.parse_family_members),
             show=_people,
+            entity="family_members",
             input="number",
             number=True,
         ),
