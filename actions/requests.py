@@ -6,6 +6,7 @@ phone; an unknown number and a wrong phone get the very same answer.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import Any
@@ -65,8 +66,14 @@ class _LookupFormValidation(FormValidationAction, ABC):
     def validate_request_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotDict:
-        """Accept a request number like HS20261127-0001."""
-        result = numbers.parse_request_number(str(value))
+        """Accept a request number like HS20261129-4827K (or an older HS20261127-0001).
+
+        The trained regex extracts the number up to its digits, so the whole
+        message is read first: it carries the check letter.
+        """
+        text = str((tracker.latest_message or {}).get("text") or "")
+        in_text = re.search(numbers.NUMBER_IN_TEXT, text, re.IGNORECASE)
+        result = numbers.parse_request_number(text if in_text else str(value))
         if result.error:
             return reject("request_number", result.error, dispatcher, tracker)
         return accept({"request_number": result.value})

@@ -20,9 +20,10 @@ from uvicorn.config import LOGGING_CONFIG
 
 from bot.backend.agents.cli import add_commands as add_agent_commands
 from bot.backend.bootstrap import import_hospitals_file, init_db
-from bot.backend.config import Settings
+from bot.backend.config import Settings, load_settings
 from bot.backend.errors import ApiError
 from bot.backend.main import create_app
+from bot.common.secrets import SecretError
 
 
 def _now() -> datetime:
@@ -49,7 +50,16 @@ def _import_hospitals(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def serve(app: FastAPI, settings: Settings) -> None:
-    """Serve ``app`` on BACKEND_HOST:BACKEND_PORT until stopped, logging through uvicorn."""
+    """Serve ``app`` on BACKEND_HOST:BACKEND_PORT until stopped, logging through uvicorn.
+
+    Refuses to start (exit 2, one line on stderr) on a missing, placeholder or
+    short secret.
+    """
+    try:
+        settings.refuse_weak_secrets()
+    except SecretError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["bot.backend"] = {"handlers": ["default"], "level": "INFO"}
     uvicorn.run(
@@ -90,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand and turn known errors into a message and exit code 1."""
     args = build_parser().parse_args(argv)
-    settings = Settings()
+    settings = load_settings()
     try:
         return int(args.handler(settings, args))
     except ApiError as exc:

@@ -1,4 +1,4 @@
-"""Build the backend's FastAPI app: wiring only, no work at import beyond reading settings.
+"""Build the backend's FastAPI app: wiring only, no work at import.
 
 The backend never imports the console; ``bot/server.py`` mounts the console
 on this app (``bot.server.create_app``).
@@ -25,6 +25,7 @@ from bot.backend.logs import install_log_masking
 from bot.backend.migrate import is_up_to_date
 from bot.backend.reference.router import router as reference_router
 from bot.backend.requests.router import router as requests_router
+from bot.backend.requests.router import staff_router
 from bot.backend.security import require_token
 
 
@@ -69,11 +70,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.clock = utc_now
 
-    api = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
-    api.include_router(reference_router)
-    api.include_router(consent_router)
+    # the action server's token (scoped: see bot/backend/security.py) ...
+    api = APIRouter(prefix="/api/v1")
+    token = [Depends(require_token)]
+    api.include_router(reference_router, dependencies=token)
+    api.include_router(consent_router, dependencies=token)
     api.include_router(requests_router)
-    api.include_router(handoff_router)
+    api.include_router(handoff_router, dependencies=token)
+    # ... and an agent's session for the staff routes
+    api.include_router(staff_router)
     app.include_router(api)
 
     @app.get("/health", tags=["health"])
@@ -86,5 +91,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_log_masking()
     return app
 
-
-app = create_app()
