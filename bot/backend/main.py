@@ -90,4 +90,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_log_masking()
     return app
-

@@ -36,10 +36,14 @@ def backend_db(stack: Stack) -> Path:
     return Path(stack.env["DATABASE_URL"].removeprefix("sqlite:///"))
 
 
-def post_json(url: str, body: dict[str, Any], timeout: float = 60) -> tuple[int, Any]:
+def post_json(
+    url: str, body: dict[str, Any], timeout: float = 60, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
     """POST JSON and return the status and decoded body."""
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=data, headers={"Content-Type": "application/json", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read() or b"null")
