@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.backend.requests.idcrypt import IdNumberVault
 from bot.common import secrets as secret_rules
 
 
@@ -81,6 +82,12 @@ class Settings(BaseSettings):
                 "拒绝启动：生产环境必须使用随机申请编号 / "
                 "refusing to start: production needs REQUEST_NUMBERS=random"
             )
+
+    @cached_property
+    def id_vault(self) -> IdNumberVault | None:
+        """Return the vault that seals resident ID numbers (None without a key)."""
+        key = self.id_number_key.get_secret_value().strip()
+        return IdNumberVault(key) if key else None
 
     @property
     def production(self) -> bool:

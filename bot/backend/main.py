@@ -7,6 +7,7 @@ on this app (``bot.server.create_app``).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
@@ -26,7 +27,10 @@ from bot.backend.migrate import is_up_to_date
 from bot.backend.reference.router import router as reference_router
 from bot.backend.requests.router import router as requests_router
 from bot.backend.requests.router import staff_router
+from bot.backend.retention import purge
 from bot.backend.security import require_token
+
+logger = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -47,15 +51,38 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     sweeper = None
     if app.state.settings.handoff_wait_seconds > 0:
         sweeper = asyncio.create_task(sweep_forever(app, lambda: app.state.clock()))
+    purger = None
+    if app.state.settings.production:  # the retention purge, once a day (README: security)
+        purger = asyncio.create_task(purge_daily(app))
     try:
         yield
     finally:
         if sweeper is not None:
             sweeper.cancel()
+        if purger is not None:
+            purger.cancel()
         rasa = getattr(app.state, "rasa", None)
         if rasa is not None:
             rasa.close()
         engine.dispose()
+
+
+async def purge_daily(app: FastAPI) -> None:
+    """Run the retention purge now and then every 24 hours, in a worker thread."""
+    settings: Settings = app.state.settings
+    while True:
+        try:
+            with app.state.session_factory() as session:
+                await asyncio.to_thread(
+                    purge,
+                    session,
+                    now=app.state.clock(),
+                    conversation_days=settings.conversation_retention_days,
+                    tracker_store_url=settings.tracker_store_url or None,
+                )
+        except Exception:  # noqa: BLE001 - a failed run is logged and retried tomorrow
+            logger.exception("the scheduled purge failed")
+        await asyncio.sleep(24 * 3600)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

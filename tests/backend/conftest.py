@@ -38,6 +38,8 @@ POSTGRES_URL = os.environ.get(
 )
 CONNECT_TIMEOUT_SECONDS = 3
 TOKEN = "test-backend-token"
+#: seals resident ID numbers in the test databases (any non-empty key works here)
+ID_KEY = "test-id-number-key-0123456789abcdefghijklmnopqrstuvwxyz"
 #: 10:00 in Chongqing on the day the notices were published.
 FIXED_NOW = datetime(2026, 11, 27, 2, 0, tzinfo=timezone.utc)
 
@@ -176,6 +178,7 @@ def settings(ready_database_url: str) -> Settings:
     return Settings(
         database_url=ready_database_url,
         backend_api_token=TOKEN,
+        id_number_key=ID_KEY,
         request_numbers="sequential",
         # agent li's session (the ``client``) outlives the clock moves of these tests
         console_session_idle_minutes=60 * 24 * 90,

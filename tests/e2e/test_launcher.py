@@ -41,7 +41,7 @@ def test_ctrl_c_stops_every_process(tmp_path: pytest.TempPathFactory) -> None:
     endpoints = tmp_path / "endpoints.yml"  # type: ignore[operator]
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{ports["ACTION_SERVER_PORT"]}/webhook"\n'
-        '  headers:\n    Authorization: "Bearer ${ACTION_SERVER_TOKEN}"\n',
+        '  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n',
         encoding="utf-8",
     )
     process = subprocess.Popen(

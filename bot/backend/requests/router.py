@@ -60,6 +60,7 @@ def create_request(
         now=now,
         tz=settings.tz,
         numbers=settings.request_numbers,
+        vault=settings.id_vault,
     )
     if not outcome.created:
         response.status_code = status.HTTP_200_OK

@@ -25,6 +25,7 @@ from bot.backend.errors import (
 )
 from bot.backend.guessing import service as guessing
 from bot.backend.requests.checks import checked_details
+from bot.backend.requests.idcrypt import IdNumberVault
 from bot.backend.requests.lifecycle import (
     APPLICANT_ACTOR,
     NUMBER_PATTERN,
@@ -36,6 +37,7 @@ from bot.backend.requests.models import RequestEvent, ServiceRequest
 from bot.backend.requests.numbering import new_number
 from bot.backend.requests.schemas import AnyRequestCreate
 from bot.common.catalogue.numbers import check_letter_ok
+from bot.common.pii import mask_id_number
 
 #: One message for "no such number" and "wrong phone": neither may be told apart.
 _NOT_FOUND_MESSAGE = "未找到与该编号和手机号匹配的申请，请核对后再试。"
@@ -69,13 +71,15 @@ def create_request(
     tz: ZoneInfo,
     actor: str = APPLICANT_ACTOR,
     numbers: str = "random",
+    vault: IdNumberVault | None = None,
 ) -> CreateOutcome:
     """Create a request once per idempotency key, with its consent and first event.
 
     ``actor`` is who submitted it: the applicant, or ``agent:<name>`` on the
     caller's behalf at the hotline. ``numbers`` is ``random`` (unguessable
     numbers with a check letter) or ``sequential`` (the older daily sequence,
-    kept for development databases and tests).
+    kept for development databases and tests). A resident ID number is stored
+    only sealed by ``vault`` (with its keyed hash and masked form).
     """
     request_hash = fingerprint(payload)
     earlier = _find_by_key(session, idempotency_key)
@@ -93,7 +97,7 @@ def create_request(
             status="submitted",
             applicant_name=payload.applicant.name,
             applicant_phone=payload.applicant.phone,
-            applicant_id_number=getattr(payload.applicant, "id_number", None),
+            **_sealed_id(getattr(payload.applicant, "id_number", None), vault),
             channel=payload.channel,
             sender_id=payload.sender_id,
             details=details,
@@ -130,6 +134,19 @@ def create_request(
             raise
         return _replay(earlier, request_hash)
     return CreateOutcome(request=request, created=True)
+
+
+def _sealed_id(id_number: str | None, vault: IdNumberVault | None) -> dict[str, str | None]:
+    """Return the ID columns: sealed value, keyed hash and masked form (or all None)."""
+    if not id_number:
+        return {"applicant_id_sealed": None, "applicant_id_hash": None, "applicant_id_masked": None}
+    if vault is None:
+        raise RuntimeError("ID_NUMBER_KEY is not set: resident ID numbers cannot be stored")
+    return {
+        "applicant_id_sealed": vault.seal(id_number),
+        "applicant_id_hash": vault.lookup_hash(id_number),
+        "applicant_id_masked": mask_id_number(id_number),
+    }
 
 
 def get_request(session: Session, *, number: str) -> ServiceRequest:

@@ -134,6 +134,7 @@ def submit_for_caller(
         tz=settings.tz,
         actor=caller.actor,
         numbers=settings.request_numbers,
+        vault=settings.id_vault,
     )
     number = outcome.request.number
     if outcome.created:
