@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # --- retention (python -m bot.backend.cli purge) ------------------------
     #: conversations (tracker events, handoff messages) idle this long are anonymised
     conversation_retention_days: int = Field(default=30, ge=1)
+    #: how often the production profile runs the purge (it also masks numbers in
+    #: finished forms of the tracker store, so this bounds how long they stay raw)
+    purge_interval_minutes: int = Field(default=60, ge=1)
     #: Rasa's SQL tracker store, which the purge anonymises too (empty: skip it)
     tracker_store_url: str = "sqlite:///var/rasa_tracker.db"
 

@@ -52,8 +52,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if app.state.settings.handoff_wait_seconds > 0:
         sweeper = asyncio.create_task(sweep_forever(app, lambda: app.state.clock()))
     purger = None
-    if app.state.settings.production:  # the retention purge, once a day (README: security)
-        purger = asyncio.create_task(purge_daily(app))
+    if app.state.settings.production:  # the retention purge (README: security)
+        purger = asyncio.create_task(purge_regularly(app))
     try:
         yield
     finally:
@@ -67,8 +67,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine.dispose()
 
 
-async def purge_daily(app: FastAPI) -> None:
-    """Run the retention purge now and then every 24 hours, in a worker thread."""
+async def purge_regularly(app: FastAPI) -> None:
+    """Run the retention purge now and then every ``PURGE_INTERVAL_MINUTES``, in a thread."""
     settings: Settings = app.state.settings
     while True:
         try:
@@ -80,9 +80,9 @@ async def purge_daily(app: FastAPI) -> None:
                     conversation_days=settings.conversation_retention_days,
                     tracker_store_url=settings.tracker_store_url or None,
                 )
-        except Exception:  # noqa: BLE001 - a failed run is logged and retried tomorrow
+        except Exception:  # noqa: BLE001 - a failed run is logged and tried again next time
             logger.exception("the scheduled purge failed")
-        await asyncio.sleep(24 * 3600)
+        await asyncio.sleep(settings.purge_interval_minutes * 60)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -34,9 +34,7 @@ def test_generated_secrets_pass_and_differ(name: str) -> None:
         ("WECHAT_APP_SECRET", "dev-wechat-secret", "占位"),
     ],
 )
-def test_weak_secrets_are_refused_in_one_line(
-    name: str, value: str | None, reason: str
-) -> None:
+def test_weak_secrets_are_refused_in_one_line(name: str, value: str | None, reason: str) -> None:
     with pytest.raises(secrets.SecretError) as refused:
         secrets.require(name, value)
     message = str(refused.value)
