@@ -81,6 +81,11 @@ def rows(db: Path, sql: str, *params: Any) -> list[sqlite3.Row]:
 @pytest.fixture(scope="session")
 def someone_elses_request(stack: Stack) -> str:
     """Create a request straight through the backend API, as another person."""
+    return create_request(stack, "e2e-someone-else")
+
+
+def create_request(stack: Stack, idempotency_key: str) -> str:
+    """Create a housing request of 赵敏 (phone ending 2222) through the backend API."""
     base, token = stack.backend_url, stack.env["BACKEND_API_TOKEN"]
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
@@ -116,7 +121,7 @@ def someone_elses_request(stack: Stack) -> str:
                 "move_in_month": "2027-06",
             },
         },
-        {"Idempotency-Key": "e2e-someone-else"},
+        {"Idempotency-Key": idempotency_key},
     )
     return str(created["number"])
 
