@@ -20,14 +20,20 @@ from sqlalchemy.orm import Session
 
 from bot.backend.errors import TooManyAttemptsError
 from bot.backend.guessing.models import ProofFailure
+from bot.common.catalogue.numbers import NUMBER_PATTERN
 
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
 
 
 def proof_keys(number: str, *, channel: str | None, sender_id: str | None) -> list[str]:
-    """Name the counters a proof concerns: the number, and the sender if known."""
-    keys = [f"number:{number.strip().upper()[:64]}"]
+    """Name the counters a proof concerns: the number, and the sender if known.
+
+    Text not shaped like a number can never be one: it gets no counter of its
+    own (and never reaches SQL), only the sender's.
+    """
+    candidate = number.strip().upper()
+    keys = [f"number:{candidate}"] if NUMBER_PATTERN.fullmatch(candidate) else []
     if sender_id:
         keys.append(f"sender:{channel or '-'}:{sender_id[:128]}")
     return keys
@@ -42,8 +48,10 @@ def check_not_locked(session: Session, *, keys: Iterable[str], now: datetime) ->
 
 def record_failure(session: Session, *, keys: Iterable[str], now: datetime) -> None:
     """Count one failed proof against every key and commit it."""
-    session.add_all(ProofFailure(key=key, created_at=now) for key in keys)
-    session.commit()
+    failures = [ProofFailure(key=key, created_at=now) for key in keys]
+    if failures:
+        session.add_all(failures)
+        session.commit()
 
 
 def locked_until(session: Session, *, key: str, now: datetime) -> datetime | None:
