@@ -12,6 +12,7 @@ UV := $(UV_VENV)/bin/uv
 RASA_VENV := .venv/rasa
 BACKEND_VENV := .venv/backend
 BROWSER_VENV := .venv/browser
+AUDIT_VENV := .venv/audit
 WEB_BUNDLE := node_modules/rasa-webchat/lib/index.js
 CHROMIUM := /usr/bin/chromium
 # root installs system packages itself; anyone else goes through sudo
@@ -28,7 +29,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SANIC_HOST ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup web browser run chat lint test test-unit test-backend test-rasa test-e2e \
+.PHONY: help setup web browser run chat lint audit test test-unit test-backend test-rasa test-e2e \
 	test-browser train validate clean eval nlu-from-knowledge
 
 help:
@@ -95,9 +96,30 @@ lint: setup
 	$(RASA_VENV)/bin/ruff format --check actions bot tests
 	$(RASA_VENV)/bin/lint-imports
 	$(RASA_VENV)/bin/mypy --cache-dir .mypy_cache/rasa \
-		actions bot/channels bot/nlu bot/knowledge bot/common bot/launcher.py
+		actions bot/channels bot/nlu bot/knowledge bot/common bot/launcher.py bot/rasa_server.py
 	$(BACKEND_VENV)/bin/mypy --cache-dir .mypy_cache/backend \
 		bot/backend bot/console bot/common bot/server.py
+
+# Known vulnerabilities in both lock files (pip-audit, OSV), minus the commented
+# allow-list. Where the vulnerability database cannot be reached the audit is
+# skipped with a message, except in CI (CI=true), where that is a failure.
+$(AUDIT_VENV)/.synced: requirements/audit.lock | $(UV)
+	$(UV) venv --allow-existing --quiet -p $(PYTHON310) $(AUDIT_VENV)
+	VIRTUAL_ENV=$(AUDIT_VENV) $(UV) pip sync --quiet requirements/audit.lock
+	touch $@
+
+OSV_HOST := api.osv.dev
+AUDIT_IGNORES = $(shell grep -v '^\s*\#' requirements/audit-allow.txt | grep -v '^\s*$$' | sed 's/^/--ignore-vuln /')
+
+audit: $(AUDIT_VENV)/.synced
+	@if ! $(AUDIT_VENV)/bin/python -c 'import socket; socket.create_connection(("$(OSV_HOST)", 443), timeout=8).close()' 2>/dev/null; then \
+		if [ "$${CI:-}" = "true" ]; then echo "audit: $(OSV_HOST) unreachable (CI: failing)"; exit 1; fi; \
+		echo "audit: SKIPPED - the vulnerability database (https://$(OSV_HOST)) is unreachable from here"; \
+	else \
+		$(AUDIT_VENV)/bin/pip-audit --vulnerability-service osv --no-deps --disable-pip \
+			--progress-spinner off $(AUDIT_IGNORES) \
+			-r requirements/rasa.lock -r requirements/backend.lock -r requirements/browser.lock; \
+	fi
 
 validate: setup
 	$(RASA) data validate --quiet
@@ -133,7 +155,7 @@ eval: setup $(MODEL) $(BASELINE_MODEL)
 test-browser: setup web browser $(MODEL)
 	$(BROWSER_VENV)/bin/python -m pytest tests/browser -q
 
-test: lint validate test-unit test-backend test-rasa test-e2e test-browser
+test: lint audit validate test-unit test-backend test-rasa test-e2e test-browser
 
 clean:
 	rm -rf models var/test-results .pytest_cache

@@ -37,6 +37,14 @@ class RequestNotFound(BackendCallError):
     """No request matches the number and phone proof (deliberately vague)."""
 
 
+class TooManyAttempts(BackendCallError):
+    """Too many failed proofs for this number or sender: the backend locked it for a while."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("尝试次数过多，已暂时锁定。")
+        self.retry_after = retry_after
+
+
 class BackendRejected(BackendCallError):
     """The backend refused the data (4xx) with a reason for the user."""
 
@@ -74,17 +82,23 @@ class BackendClient:
             "POST", "/api/v1/requests", json=payload, headers={"Idempotency-Key": idempotency_key}
         )
 
-    def lookup_request(self, number: str, phone_last4: str) -> dict[str, Any]:
-        """Return the owner's view of a request, or raise RequestNotFound."""
-        return self._call(
-            "POST", "/api/v1/requests/lookup", json={"number": number, "phone_last4": phone_last4}
-        )
+    def lookup_request(
+        self, number: str, phone_last4: str, *, sender: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Return the owner's view of a request, or raise RequestNotFound / TooManyAttempts.
 
-    def cancel_request(self, number: str, phone_last4: str) -> dict[str, Any]:
+        ``sender`` (``{"channel": …, "sender_id": …}``) lets the backend count
+        failed proofs per sender as well as per number.
+        """
+        body = {"number": number, "phone_last4": phone_last4, **(sender or {})}
+        return self._call("POST", "/api/v1/requests/lookup", json=body)
+
+    def cancel_request(
+        self, number: str, phone_last4: str, *, sender: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         """Cancel a request on behalf of its owner."""
-        return self._call(
-            "POST", f"/api/v1/requests/{number}/cancel", json={"phone_last4": phone_last4}
-        )
+        body = {"phone_last4": phone_last4, **(sender or {})}
+        return self._call("POST", f"/api/v1/requests/{number}/cancel", json=body)
 
     # --- handoff to a person (issue 5) -----------------------------------------
     def handoff_availability(self, topic: str, channel: str) -> dict[str, Any]:
@@ -123,6 +137,9 @@ class BackendClient:
         body = _json_or_none(response)
         if response.status_code == 404:
             raise RequestNotFound()
+        if response.status_code == 429:
+            retry = response.headers.get("Retry-After", "")
+            raise TooManyAttempts(int(retry) if retry.isdigit() else 900)
         if response.status_code >= 400:
             error = (body or {}).get("error", {}) if isinstance(body, dict) else {}
             logger.info("backend refused %s %s: %s", method, path, error.get("code"))

@@ -97,7 +97,11 @@ def latest_entity(tracker: Tracker, entity: str) -> str | None:
 
 
 class RequestFormValidation(FormValidationAction, ABC):
-    """Validation shared by every request form; subclasses set ``kind``."""
+    """Validation shared by every request form; subclasses set ``kind``.
+
+    Abstract until a subclass sets ``kind``, so rasa-sdk, which registers every
+    concrete ``Action`` subclass it finds, skips this base class.
+    """
 
     @property
     @abstractmethod
@@ -190,3 +194,8 @@ class RequestFormValidation(FormValidationAction, ABC):
             text="请回复“确认提交”，或告诉我要修改哪一项；不想办了可以说“不办了”。"
         )
         return {"request_confirmed": None}
+
+
+# rasa-sdk skips abstract classes (inspect.isabstract); ABCMeta finds ``kind`` set,
+# and so concrete, in every form's subclass.
+RequestFormValidation.__abstractmethods__ = frozenset({"kind"})

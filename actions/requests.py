@@ -6,6 +6,7 @@ phone; an unknown number and a wrong phone get the very same answer.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import Any
@@ -20,14 +21,30 @@ from actions.backend_client import (
     BackendRejected,
     BackendUnavailable,
     RequestNotFound,
+    TooManyAttempts,
     get_client,
 )
 from actions.forms import CHINA_TZ, SlotDict, accept, reject
-from bot.common.catalogue import KINDS_BY_PREFIX, numbers
+from bot.common.catalogue import KINDS_BY_PREFIX, backend_channel, numbers
 
 NOT_FOUND = "没有找到与这个编号和手机号后四位相符的申请，请核对后再试。"
 UNAVAILABLE = "抱歉，办理系统暂时连接不上，请稍后再查。您也可以回复“转人工”。"
 LOOKUP_SLOTS = ("request_number", "phone_last4", "cancel_confirmed", "requested_slot")
+
+
+def locked(exc: TooManyAttempts) -> str:
+    """Say politely that this number is locked for a while, and who can help meanwhile."""
+    minutes = max(1, -(-exc.retry_after // 60))
+    return (
+        f"这个编号的核对错误次数过多，为保护申请人的信息，已暂时锁定约 {minutes} 分钟。"
+        "请稍后再试；如需帮助，可以回复“转人工”，由工作人员为您核实。"
+    )
+
+
+def sender_of(tracker: Tracker) -> dict[str, str]:
+    """Name who is trying, so the backend counts failed proofs per sender too."""
+    channel = backend_channel(tracker.get_latest_input_channel())
+    return {"channel": channel, "sender_id": tracker.sender_id[:128]}
 
 
 def clear_lookup() -> list[EventType]:
@@ -65,8 +82,14 @@ class _LookupFormValidation(FormValidationAction, ABC):
     def validate_request_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotDict:
-        """Accept a request number like HS20261127-0001."""
-        result = numbers.parse_request_number(str(value))
+        """Accept a request number like HS20261129-4827K (or an older HS20261127-0001).
+
+        The trained regex extracts the number up to its digits, so the whole
+        message is read first: it carries the check letter.
+        """
+        text = str((tracker.latest_message or {}).get("text") or "")
+        in_text = re.search(numbers.NUMBER_IN_TEXT, text, re.IGNORECASE)
+        result = numbers.parse_request_number(text if in_text else str(value))
         if result.error:
             return reject("request_number", result.error, dispatcher, tracker)
         return accept({"request_number": result.value})
@@ -105,9 +128,12 @@ class ValidateCancelForm(_LookupFormValidation):
         if not number or not last4:
             return values
         try:
-            get_client().lookup_request(number, last4)
+            get_client().lookup_request(number, last4, sender=sender_of(tracker))
         except RequestNotFound:
             return {**reject("phone_last4", NOT_FOUND, dispatcher, tracker), "request_number": None}
+        except TooManyAttempts as exc:
+            dispatcher.utter_message(text=locked(exc))
+            return {"phone_last4": None, "request_number": None}
         except BackendUnavailable:
             dispatcher.utter_message(text=UNAVAILABLE)
             return {"phone_last4": None}
@@ -127,9 +153,11 @@ class ActionAskCancelConfirmed(Action):
         """Ask to confirm the cancellation of the named request."""
         number = tracker.get_slot("request_number")
         try:
-            request = get_client().lookup_request(number, tracker.get_slot("phone_last4"))
+            request = get_client().lookup_request(
+                number, tracker.get_slot("phone_last4"), sender=sender_of(tracker)
+            )
             what = describe(request)
-        except (RequestNotFound, BackendUnavailable):
+        except (RequestNotFound, BackendUnavailable, TooManyAttempts):
             what = f"申请 {number}。"
         dispatcher.utter_message(
             text=f"您要取消的是：{what}\n取消后不能恢复，确定取消吗？",
@@ -154,10 +182,14 @@ class ActionLookupRequest(Action):
         """Look the request up with the owner's proof."""
         try:
             request = get_client().lookup_request(
-                tracker.get_slot("request_number"), tracker.get_slot("phone_last4")
+                tracker.get_slot("request_number"),
+                tracker.get_slot("phone_last4"),
+                sender=sender_of(tracker),
             )
         except RequestNotFound:
             dispatcher.utter_message(text=NOT_FOUND)
+        except TooManyAttempts as exc:
+            dispatcher.utter_message(text=locked(exc))
         except BackendUnavailable:
             dispatcher.utter_message(text=UNAVAILABLE)
         else:
@@ -181,10 +213,14 @@ class ActionCancelRequest(Action):
             return clear_lookup()
         try:
             request = get_client().cancel_request(
-                tracker.get_slot("request_number"), tracker.get_slot("phone_last4")
+                tracker.get_slot("request_number"),
+                tracker.get_slot("phone_last4"),
+                sender=sender_of(tracker),
             )
         except RequestNotFound:
             dispatcher.utter_message(text=NOT_FOUND)
+        except TooManyAttempts as exc:
+            dispatcher.utter_message(text=locked(exc))
         except BackendUnavailable:
             dispatcher.utter_message(
                 text="抱歉，办理系统暂时连接不上，申请还没有取消，请稍后再试。"

@@ -22,7 +22,8 @@ class ActionSettings:
         """Build the settings from environment variables with local defaults."""
         return cls(
             backend_url=os.environ.get("BACKEND_URL", "http://127.0.0.1:8000").rstrip("/"),
-            backend_token=os.environ.get("BACKEND_API_TOKEN", "dev-backend-token"),
+            # no default: the action server refuses to start without it (actions/server.py)
+            backend_token=os.environ.get("BACKEND_API_TOKEN", ""),
             connect_timeout=float(os.environ.get("BACKEND_CONNECT_TIMEOUT", "2")),
             read_timeout=float(os.environ.get("BACKEND_READ_TIMEOUT", "8")),
             max_validation_failures=int(os.environ.get("MAX_VALIDATION_FAILURES", "3")),

@@ -4,6 +4,11 @@ Used by `make run` / `make chat` and by the end-to-end tests, so both run the
 system the same way: the backend (FastAPI), the action server (rasa-sdk) and
 the Rasa server, each on 127.0.0.1, talking only over HTTP. Standard library
 only: it runs under any Python.
+
+Secrets never come from ``.env.example`` (its values are placeholders that
+cannot start anything): ``make run`` writes freshly generated ones into the
+git-ignored ``.env`` the first time, and every process refuses to start on a
+missing, placeholder or short one (``bot/common/secrets.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from bot.common import rasa_jwt
+from bot.common import secrets as secret_rules
+
 ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv" / "rasa" / "bin"
 BACKEND_BIN = ROOT / ".venv" / "backend" / "bin"
@@ -28,20 +36,17 @@ BACKEND_BIN = ROOT / ".venv" / "backend" / "bin"
 
 def load_env_file(path: Path) -> dict[str, str]:
     """Read KEY=VALUE lines (comments and blanks skipped) from an env file."""
-    values: dict[str, str] = {}
-    if not path.exists():
-        return values
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            key, _, value = line.partition("=")
-            values[key.strip()] = value.strip().strip('"').strip("'")
-    return values
+    return secret_rules.read_env_file(path)
 
 
 def default_env() -> dict[str, str]:
-    """Return .env.example's defaults, overridden by .env, then by the real environment."""
-    env = {**load_env_file(ROOT / ".env.example"), **load_env_file(ROOT / ".env")}
+    """Return .env.example's settings (never its secrets), then .env, then the environment."""
+    example = {
+        key: value
+        for key, value in load_env_file(ROOT / ".env.example").items()
+        if key not in secret_rules.SECRETS
+    }
+    env = {**example, **load_env_file(ROOT / ".env")}
     env.update(os.environ)
     return env
 
@@ -53,6 +58,7 @@ class Service:
     name: str
     command: list[str]
     health_url: str
+    health_headers: dict[str, str] = field(default_factory=dict)
     log: IO[bytes] | None = None
     process: subprocess.Popen[bytes] | None = None
 
@@ -101,13 +107,10 @@ class Stack:
                 [
                     str(RASA_BIN / "python"),
                     "-m",
-                    "rasa_sdk",
-                    "--actions",
-                    "actions",
+                    "actions.server",
                     "--port",
                     env["ACTION_SERVER_PORT"],
-                    # (sic) rasa-sdk 3.6 spells this flag with an underscore
-                    "--logging-config_file",
+                    "--logging-config-file",
                     str(ROOT / "bot" / "logging.yml"),
                 ],
                 f"http://127.0.0.1:{env['ACTION_SERVER_PORT']}/health",
@@ -118,11 +121,12 @@ class Stack:
                 Service(
                     "rasa",
                     [
-                        str(RASA_BIN / "rasa"),
-                        "run",
+                        # `rasa run` with --jwt-secret added inside the process: JWTs in the
+                        # Authorization header only, and no secret in `ps` (bot/rasa_server.py)
+                        str(RASA_BIN / "python"),
+                        "-m",
+                        "bot.rasa_server",
                         "--enable-api",
-                        "--auth-token",
-                        env["RASA_API_TOKEN"],
                         "--interface",
                         env["RASA_HOST"],
                         "--port",
@@ -136,12 +140,16 @@ class Stack:
                         "--logging-config-file",
                         str(ROOT / "bot" / "logging.yml"),
                     ],
-                    f"{self.rasa_url}/status?token={env['RASA_API_TOKEN']}",
+                    f"{self.rasa_url}/status",
                 )
             )
         for service in self.services:
             self._spawn(service)
             self._wait_ready(service, timeout=float(env.get("STARTUP_TIMEOUT", "180")))
+
+    def rasa_headers(self) -> dict[str, str]:
+        """Return a fresh Authorization header for Rasa's HTTP API."""
+        return rasa_jwt.auth_header(self.env["RASA_API_TOKEN"], subject="launcher")
 
     def _spawn(self, service: Service) -> None:
         out: IO[bytes] | None = None
@@ -163,6 +171,8 @@ class Stack:
             assert service.process is not None
             if service.process.poll() is not None:
                 raise RuntimeError(f"{service.name} exited with {service.process.returncode}")
+            if service.name == "rasa":
+                service.health_headers = self.rasa_headers()
             if _healthy(service):
                 return
             time.sleep(0.5)
@@ -203,8 +213,9 @@ class Stack:
 
 
 def _healthy(service: Service) -> bool:
+    request = urllib.request.Request(service.health_url, headers=service.health_headers)
     try:
-        with urllib.request.urlopen(service.health_url, timeout=2) as response:
+        with urllib.request.urlopen(request, timeout=2) as response:
             if service.name != "rasa":
                 return response.status == 200
             return bool(json.loads(response.read()).get("model_file"))
@@ -219,8 +230,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endpoints", default=str(ROOT / "endpoints.yml"))
     parser.add_argument("--shell", action="store_true", help="chat in the terminal")
     args = parser.parse_args(argv)
+    written = secret_rules.ensure_env_file(ROOT / ".env", os.environ)
+    if written:
+        print(f"已在 .env 中生成新的密钥 / generated into .env: {', '.join(written)}", flush=True)
     env = default_env()
     env.setdefault("SANIC_HOST", "127.0.0.1")
+    try:
+        secret_rules.require_all(env)
+    except secret_rules.SecretError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     (ROOT / "var").mkdir(exist_ok=True)
     stack = Stack(env=env, model=Path(args.model), endpoints=Path(args.endpoints))
     stopping = False
@@ -251,8 +270,8 @@ def main(argv: list[str] | None = None) -> int:
             f"  web chat       : open {stack.rasa_url}/chat in a browser\n"
             f"  talk over REST : curl -s -XPOST {stack.rasa_url}/webhooks/rest/webhook "
             '-H \'Content-Type: application/json\' -d \'{"sender":"me","message":"你好"}\'\n'
-            f"  Rasa HTTP API  : {stack.rasa_url} (token RASA_API_TOKEN)\n"
-            f"  backend API    : {stack.backend_url}/docs (token BACKEND_API_TOKEN)\n"
+            f"  Rasa HTTP API  : {stack.rasa_url} (JWT signed with RASA_API_TOKEN, header only)\n"
+            f"  backend API    : {stack.backend_url}/docs (the action server's BACKEND_API_TOKEN)\n"
             f"  agent console  : {stack.backend_url}/console/ (accounts: "
             "python -m bot.backend.cli create-agent NAME)\n"
             "  terminal chat  : make chat\n",

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from bot.backend import main as backend
 from bot.backend.cli import serve
-from bot.backend.config import Settings
+from bot.backend.config import Settings, load_settings
 from bot.console.app import install_console
 
 
@@ -31,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv:
         print("usage: python -m bot.server  (settings come from the environment)", file=sys.stderr)
         return 2
-    settings = Settings()
+    settings = load_settings()
     serve(create_app(settings), settings)
     return 0
 

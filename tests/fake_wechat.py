@@ -27,9 +27,9 @@ from wechatpy.utils import WeChatSigner
 from tests.support import free_port
 
 APP_ID = "wx5e1f2a3b4c5d6e7f"
-TOKEN = "test-wechat-token"
+TOKEN = "Yc7Tq2Lm9Wx4Rb8Nd3Kf6Hs1Jp5Gv0Za"  # 32 letters and digits, as WeChat allows
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-SECRET = "test-wechat-secret"
+SECRET = "5f2c9a7e1b3d4f6a8c0e2b4d6f8a0c1e"  # 32 hex, like an AppSecret
 ACCOUNT = "gh_yucai_test"
 TEXT_LIMIT = 2048  # bytes WeChat accepts in one text
 

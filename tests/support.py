@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bot.common.secrets import generated_env
 from bot.launcher import ROOT, Stack, default_env
 
 MODEL = ROOT / "models" / "yucai.tar.gz"
@@ -49,8 +50,11 @@ def running_stack(
             "BACKEND_PORT": str(free_port()),
             "ACTION_SERVER_PORT": str(action_port),
             "RASA_PORT": str(free_port()),
-            "BACKEND_API_TOKEN": f"{name}-backend-token",
-            "RASA_API_TOKEN": f"{name}-rasa-token",
+            # every stack has its own secrets (placeholders would not start)
+            **generated_env(),
+            "TRACKER_STORE_URL": f"sqlite:///{workdir / 'tracker.db'}",
+            # every test talks from 127.0.0.1: the per-address limit would count them all
+            "CHAT_TURNS_PER_MINUTE_PER_ADDRESS": "100000",
             "SANIC_HOST": "127.0.0.1",
             # people answer chat handoffs round the clock in the tests (issue 5)
             "SERVICE_HOURS": "mon-sun 00:00-24:00",
@@ -61,6 +65,7 @@ def running_stack(
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        '  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n'
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n',
         encoding="utf-8",
     )

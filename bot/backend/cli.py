@@ -1,4 +1,4 @@
-"""Operator commands: ``python -m bot.backend.cli init-db | import-hospitals PATH | serve``.
+"""Operator commands: ``python -m bot.backend.cli init-db | import-hospitals PATH | serve | purge``.
 
 Agent accounts of the hotline console: ``create-agent``, ``set-agent-password``,
 ``disable-agent``, ``list-agents`` (bot/backend/agents/cli.py). ``serve`` runs
@@ -16,13 +16,17 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy.orm import Session
 from uvicorn.config import LOGGING_CONFIG
 
 from bot.backend.agents.cli import add_commands as add_agent_commands
 from bot.backend.bootstrap import import_hospitals_file, init_db
-from bot.backend.config import Settings
+from bot.backend.config import Settings, load_settings
+from bot.backend.db import create_db_engine
 from bot.backend.errors import ApiError
 from bot.backend.main import create_app
+from bot.backend.retention import PurgeReport, purge
+from bot.common.secrets import SecretError
 
 
 def _now() -> datetime:
@@ -48,8 +52,49 @@ def _import_hospitals(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _purge(settings: Settings, args: argparse.Namespace) -> int:
+    now = datetime.fromisoformat(args.now) if args.now else _now()
+    if now.tzinfo is None:
+        print("错误：--now 需要带时区，例如 2029-12-01T00:00:00+08:00", file=sys.stderr)
+        return 2
+    report = run_purge(settings, now=now, conversation_days=args.conversation_days)
+    print(
+        f"清理完成：匿名化申请 {report.requests} 件（清空备注 {report.audit_notes} 条），"
+        f"人工会话 {report.handoffs} 个（删除消息 {report.handoff_messages} 条），"
+        f"删除闲置对话 {report.tracker_conversations} 个，"
+        f"遮盖对话事件 {report.tracker_events_masked} 条。"
+    )
+    return 0
+
+
+def run_purge(
+    settings: Settings, *, now: datetime, conversation_days: int | None = None
+) -> PurgeReport:
+    """Run the retention purge once against the configured databases."""
+    engine = create_db_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            return purge(
+                session,
+                now=now,
+                conversation_days=conversation_days or settings.conversation_retention_days,
+                tracker_store_url=settings.tracker_store_url or None,
+            )
+    finally:
+        engine.dispose()
+
+
 def serve(app: FastAPI, settings: Settings) -> None:
-    """Serve ``app`` on BACKEND_HOST:BACKEND_PORT until stopped, logging through uvicorn."""
+    """Serve ``app`` on BACKEND_HOST:BACKEND_PORT until stopped, logging through uvicorn.
+
+    Refuses to start (exit 2, one line on stderr) on a missing, placeholder or
+    short secret.
+    """
+    try:
+        settings.refuse_weak_secrets()
+    except SecretError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["bot.backend"] = {"handlers": ["default"], "level": "INFO"}
     uvicorn.run(
@@ -83,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="在 BACKEND_HOST:BACKEND_PORT 上只启动后端 API（默认仅本机）；"
         "连同坐席工作台请用 python -m bot.server",
     ).set_defaults(handler=_serve)
+    purger = commands.add_parser(
+        "purge", help="按告知书保存期限匿名化申请，清理闲置对话与人工会话记录（记入审计）"
+    )
+    purger.add_argument("--now", help="以此时间为准（ISO 8601，带时区；默认当前时间）")
+    purger.add_argument(
+        "--conversation-days", type=int, default=None, help="对话闲置多少天后删除（默认取设置）"
+    )
+    purger.set_defaults(handler=_purge)
     add_agent_commands(commands)
     return parser
 
@@ -90,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand and turn known errors into a message and exit code 1."""
     args = build_parser().parse_args(argv)
-    settings = Settings()
+    settings = load_settings()
     try:
         return int(args.handler(settings, args))
     except ApiError as exc:

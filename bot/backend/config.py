@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from functools import cached_property
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.backend.requests.idcrypt import IdNumberVault
+from bot.common import secrets as secret_rules
 
 
 class Settings(BaseSettings):
@@ -26,6 +31,21 @@ class Settings(BaseSettings):
     backend_port: int = Field(default=8000, ge=1, le=65535)
     timezone: str = "Asia/Shanghai"
     max_body_bytes: int = Field(default=65536, ge=1024)
+    #: ``default`` (local development) or ``production`` (README: security)
+    yucai_profile: Literal["default", "production"] = "default"
+    #: ``random`` numbers with a check letter; ``sequential`` only for development and tests
+    request_numbers: Literal["random", "sequential"] = "random"
+    #: encrypts resident ID numbers at rest and keys their lookup hash (32 random bytes)
+    id_number_key: SecretStr = SecretStr("")
+
+    # --- retention (python -m bot.backend.cli purge) ------------------------
+    #: conversations (tracker events, handoff messages) idle this long are anonymised
+    conversation_retention_days: int = Field(default=30, ge=1)
+    #: how often the production profile runs the purge (it also masks numbers in
+    #: finished forms of the tracker store, so this bounds how long they stay raw)
+    purge_interval_minutes: int = Field(default=60, ge=1)
+    #: Rasa's SQL tracker store, which the purge anonymises too (empty: skip it)
+    tracker_store_url: str = "sqlite:///var/rasa_tracker.db"
 
     # --- hotline console (bot/console) and handoff (bot/backend/handoffs) ------
     #: where the console reaches Rasa's HTTP API (NLU parse, conversations)
@@ -52,8 +72,30 @@ class Settings(BaseSettings):
     def _non_empty_token(cls, value: SecretStr) -> SecretStr:
         """Refuse an empty token, which would let anyone in."""
         if not value.get_secret_value().strip():
-            raise ValueError("BACKEND_API_TOKEN must not be empty")
+            raise ValueError(secret_rules.refusal("BACKEND_API_TOKEN 未设置 / is not set"))
         return value
+
+    def refuse_weak_secrets(self) -> None:
+        """Stop a serving process on a missing, placeholder or short secret (bot.common.secrets)."""
+        secret_rules.require("BACKEND_API_TOKEN", self.backend_api_token.get_secret_value())
+        secret_rules.require("RASA_API_TOKEN", self.rasa_api_token.get_secret_value())
+        secret_rules.require("ID_NUMBER_KEY", self.id_number_key.get_secret_value())
+        if self.yucai_profile == "production" and self.request_numbers != "random":
+            raise secret_rules.SecretError(
+                "拒绝启动：生产环境必须使用随机申请编号 / "
+                "refusing to start: production needs REQUEST_NUMBERS=random"
+            )
+
+    @cached_property
+    def id_vault(self) -> IdNumberVault | None:
+        """Return the vault that seals resident ID numbers (None without a key)."""
+        key = self.id_number_key.get_secret_value().strip()
+        return IdNumberVault(key) if key else None
+
+    @property
+    def production(self) -> bool:
+        """Tell whether the production profile's stricter rules apply."""
+        return self.yucai_profile == "production"
 
     @field_validator("service_hours")
     @classmethod
@@ -78,3 +120,15 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         """Return the local time zone used for request numbers and date checks."""
         return ZoneInfo(self.timezone)
+
+
+def load_settings() -> Settings:
+    """Read the settings for a process entry point; unusable ones end it with one line."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = str(first.get("msg", "")).removeprefix("Value error, ")
+        where = ".".join(str(part) for part in first.get("loc", ())).upper()
+        print(message if message.startswith("拒绝启动") else f"{where}: {message}", file=sys.stderr)
+        raise SystemExit(2) from None

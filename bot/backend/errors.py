@@ -33,6 +33,7 @@ class ApiError(Exception):
     def __init__(self, message: str | None = None, *, fields: dict[str, str] | None = None):
         self.message = message or self.default_message
         self.fields = dict(fields or {})
+        self.headers: dict[str, str] = {}
         super().__init__(self.message)
 
 
@@ -42,6 +43,27 @@ class UnauthorizedError(ApiError):
     status_code = 401
     code = "unauthorized"
     default_message = "身份验证失败，请提供有效的访问令牌。"
+
+
+class ForbiddenScopeError(ApiError):
+    """The caller is known, but its credential does not cover this route."""
+
+    status_code = 403
+    code = "forbidden"
+    default_message = "该凭据无权访问此接口。"
+
+
+class TooManyAttemptsError(ApiError):
+    """Too many failed proofs or requests: wait ``retry_after`` seconds."""
+
+    status_code = 429
+    code = "too_many_attempts"
+    default_message = "该编号的查询尝试次数过多，已暂时锁定。请稍后再试，或联系人工客服协助。"
+
+    def __init__(self, message: str | None = None, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.headers["Retry-After"] = str(retry_after)
 
 
 class NotFoundError(ApiError):
@@ -102,7 +124,9 @@ _HTTP_STATUS_ERRORS: dict[int, tuple[str, str]] = {
     401: (UnauthorizedError.code, UnauthorizedError.default_message),
     404: (NotFoundError.code, "请求的地址不存在。"),
     405: ("method_not_allowed", "不支持该请求方法。"),
+    403: (ForbiddenScopeError.code, ForbiddenScopeError.default_message),
     413: (PayloadTooLargeError.code, PayloadTooLargeError.default_message),
+    429: (TooManyAttemptsError.code, "请求过于频繁，请稍后再试。"),
 }
 
 
@@ -116,11 +140,13 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
 
 def error_response(exc: ApiError) -> JSONResponse:
     """Render a typed backend error."""
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    headers = dict(exc.headers)
+    if exc.status_code == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(
         error_body(exc.code, exc.message, exc.fields),
         status_code=exc.status_code,
-        headers=headers,
+        headers=headers or None,
     )
 
 

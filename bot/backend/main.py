@@ -1,4 +1,4 @@
-"""Build the backend's FastAPI app: wiring only, no work at import beyond reading settings.
+"""Build the backend's FastAPI app: wiring only, no work at import.
 
 The backend never imports the console; ``bot/server.py`` mounts the console
 on this app (``bot.server.create_app``).
@@ -7,6 +7,7 @@ on this app (``bot.server.create_app``).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
@@ -25,7 +26,11 @@ from bot.backend.logs import install_log_masking
 from bot.backend.migrate import is_up_to_date
 from bot.backend.reference.router import router as reference_router
 from bot.backend.requests.router import router as requests_router
+from bot.backend.requests.router import staff_router
+from bot.backend.retention import purge
 from bot.backend.security import require_token
+
+logger = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -46,15 +51,38 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     sweeper = None
     if app.state.settings.handoff_wait_seconds > 0:
         sweeper = asyncio.create_task(sweep_forever(app, lambda: app.state.clock()))
+    purger = None
+    if app.state.settings.production:  # the retention purge (README: security)
+        purger = asyncio.create_task(purge_regularly(app))
     try:
         yield
     finally:
         if sweeper is not None:
             sweeper.cancel()
+        if purger is not None:
+            purger.cancel()
         rasa = getattr(app.state, "rasa", None)
         if rasa is not None:
             rasa.close()
         engine.dispose()
+
+
+async def purge_regularly(app: FastAPI) -> None:
+    """Run the retention purge now and then every ``PURGE_INTERVAL_MINUTES``, in a thread."""
+    settings: Settings = app.state.settings
+    while True:
+        try:
+            with app.state.session_factory() as session:
+                await asyncio.to_thread(
+                    purge,
+                    session,
+                    now=app.state.clock(),
+                    conversation_days=settings.conversation_retention_days,
+                    tracker_store_url=settings.tracker_store_url or None,
+                )
+        except Exception:  # noqa: BLE001 - a failed run is logged and tried again next time
+            logger.exception("the scheduled purge failed")
+        await asyncio.sleep(settings.purge_interval_minutes * 60)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -69,11 +97,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.clock = utc_now
 
-    api = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
-    api.include_router(reference_router)
-    api.include_router(consent_router)
+    # the action server's token (scoped: see bot/backend/security.py) ...
+    api = APIRouter(prefix="/api/v1")
+    token = [Depends(require_token)]
+    api.include_router(reference_router, dependencies=token)
+    api.include_router(consent_router, dependencies=token)
     api.include_router(requests_router)
-    api.include_router(handoff_router)
+    api.include_router(handoff_router, dependencies=token)
+    # ... and an agent's session for the staff routes
+    api.include_router(staff_router)
     app.include_router(api)
 
     @app.get("/health", tags=["health"])
@@ -85,6 +117,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_log_masking()
     return app
-
-
-app = create_app()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.backend.agents.models import Agent, AgentAudit, AgentSession
 from bot.backend.consent.models import ConsentNotice, ConsentRecord
 from bot.backend.db import Base
+from bot.backend.guessing.models import ProofFailure
 from bot.backend.handoffs.models import Handoff, HandoffMessage
 from bot.backend.reference.models import District, Hospital, HospitalDepartment
 from bot.backend.requests.models import RequestEvent, RequestSequence, ServiceRequest
@@ -21,6 +22,7 @@ __all__ = [
     "HandoffMessage",
     "Hospital",
     "HospitalDepartment",
+    "ProofFailure",
     "RequestEvent",
     "RequestSequence",
     "ServiceRequest",

@@ -2,8 +2,10 @@
 
 The handoff sweeper and the console's call screen and handoff pages use it.
 
-It never touches Rasa's stores; the token is sent as ``?token=`` because that
-is the only form Rasa's token auth reads.
+It never touches Rasa's stores. Rasa runs in JWT mode (``bot/rasa_server.py``):
+every call carries a short-lived admin JWT signed with ``RASA_API_TOKEN`` in the
+``Authorization`` header, never a token in the query string, which would land
+in access logs.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from fastapi import FastAPI
 
 from bot.backend.config import Settings
 from bot.backend.errors import ApiError
+from bot.common import rasa_jwt
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +79,9 @@ class RasaClient:
         return f"/conversations/{quote(sender_id, safe='')}"
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        params = {**kwargs.pop("params", {}), "token": self._token}
+        headers = rasa_jwt.auth_header(self._token, subject="backend")
         try:
-            response = self._client.request(method, path, params=params, **kwargs)
+            response = self._client.request(method, path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
             logger.warning(
                 "Rasa %s %s unreachable: %s", method, path.split("/")[1], type(exc).__name__

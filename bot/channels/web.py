@@ -14,6 +14,7 @@ On top of Rasa's ``SocketIOInput`` it
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -26,6 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.channels.rate_limit import SLOW_DOWN, ChatLimits
 from bot.channels.web_auth import TokenError, WebChatSettings
 from bot.channels.web_payload import (
     LOGIN_NOT_VERIFIED,
@@ -36,6 +38,7 @@ from bot.channels.web_payload import (
     parse_utterance,
 )
 from bot.channels.web_replies import channel_reply, format_reply, quick_replies
+from bot.common import secrets as secret_rules
 
 logger = logging.getLogger(__name__)
 
@@ -137,13 +140,30 @@ async def _file(path: Path, mime_type: str, *, page: bool = False) -> HTTPRespon
     return await response.file(path, mime_type=mime_type, headers=headers)
 
 
+def client_address(environ: dict[str, Any]) -> str:
+    """Return the browser's address; behind the production listener, the one it forwarded.
+
+    ``SANIC_PROXIES_COUNT=1`` (the production profile, one HAProxy in front)
+    makes Sanic trust the last ``X-Forwarded-For`` hop; the socket.io
+    handshake follows the same rule.
+    """
+    forwarded = str(environ.get("HTTP_X_FORWARDED_FOR") or "")
+    if os.environ.get("SANIC_PROXIES_COUNT", "0").strip() not in {"", "0"} and forwarded:
+        return forwarded.split(",")[-1].strip()
+    return str(environ.get("REMOTE_ADDR") or "")
+
+
 class WebChatInput(SocketIOInput):
     """Rasa's socket.io channel with an origin allow-list, signed sessions and checked input."""
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        """Build the channel from credentials.yml and the secrets from the environment."""
+        """Build the channel from credentials.yml and the secrets from the environment.
+
+        Refuses to start on a missing, placeholder or short WEBCHAT_SECRET.
+        """
         credentials = credentials or {}
+        secret_rules.require("WEBCHAT_SECRET", os.environ.get("WEBCHAT_SECRET"))
         return cls(
             WebChatSettings.from_env(),
             user_message_evt=credentials.get("user_message_evt", "user_uttered"),
@@ -158,6 +178,7 @@ class WebChatInput(SocketIOInput):
         """Keep the settings; everything else is Rasa's socket.io channel."""
         super().__init__(**kwargs)
         self.settings = settings
+        self.limits = ChatLimits.from_env()
 
     def get_output_channel(self) -> OutputChannel | None:
         """Let reminders and external events use the same reply shaping."""
@@ -185,7 +206,8 @@ class WebChatInput(SocketIOInput):
             host = str(environ.get("HTTP_HOST", ""))
             scheme = "https" if environ.get("wsgi.url_scheme") == "https" else "http"
             base = f"{scheme}://{host}" if _HOST.fullmatch(host) else ""
-            await sio.save_session(sid, {"base_url": base}, namespace=namespace)
+            address = client_address(environ)
+            await sio.save_session(sid, {"base_url": base, "address": address}, namespace=namespace)
             return True
 
         @sio.on("session_request", namespace=namespace)
@@ -206,6 +228,11 @@ class WebChatInput(SocketIOInput):
                 await say(sid, exc.reply)
                 return
             session = await sio.get_session(sid, namespace=namespace)
+            wait = self.limits.retry_after(sender=sender_id, address=session.get("address"))
+            if wait is not None:
+                logger.info("web chat refused a message: over the chat limit")
+                await say(sid, SLOW_DOWN)
+                return
             local = channel_reply(utterance.text.strip(), base_url=session.get("base_url", ""))
             if local is not None:
                 for message in local:

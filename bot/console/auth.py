@@ -18,7 +18,7 @@ from bot.backend.config import Settings
 from bot.backend.deps import NowDep, SessionDep, SettingsDep
 from bot.backend.errors import ApiError, UnauthorizedError
 
-COOKIE_NAME = "yucai_console"
+COOKIE_NAME = sessions.SESSION_COOKIE
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

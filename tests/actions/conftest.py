@@ -14,11 +14,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client, settings
+from bot.common.secrets import generated_env
 from tests.support import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKEND_PYTHON = ROOT / ".venv" / "backend" / "bin" / "python"
-TOKEN = "test-backend-token"
+SECRETS = generated_env()
+TOKEN = SECRETS["BACKEND_API_TOKEN"]
 
 
 @pytest.fixture(scope="session")
@@ -31,8 +33,8 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     db_path = workdir / "backend.db"
     env = {
         **os.environ,
+        **SECRETS,  # the backend refuses weak secrets
         "DATABASE_URL": f"sqlite:///{db_path}",
-        "BACKEND_API_TOKEN": TOKEN,
         "BACKEND_HOST": "127.0.0.1",
         "BACKEND_PORT": str(port),
         # people answer round the clock here, so handoff tests do not depend on the hour

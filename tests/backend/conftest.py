@@ -38,6 +38,8 @@ POSTGRES_URL = os.environ.get(
 )
 CONNECT_TIMEOUT_SECONDS = 3
 TOKEN = "test-backend-token"
+#: seals resident ID numbers in the test databases (any non-empty key works here)
+ID_KEY = "test-id-number-key-0123456789abcdefghijklmnopqrstuvwxyz"
 #: 10:00 in Chongqing on the day the notices were published.
 FIXED_NOW = datetime(2026, 11, 27, 2, 0, tzinfo=timezone.utc)
 
@@ -171,7 +173,17 @@ def clock() -> Clock:
 @pytest.fixture
 def settings(ready_database_url: str) -> Settings:
     """Settings pointing at the test database with a test token."""
-    return Settings(database_url=ready_database_url, backend_api_token=TOKEN)
+    # the daily sequence keeps these tests' numbers predictable; tests/backend/test_guessing.py
+    # covers the random numbers every real installation hands out
+    return Settings(
+        database_url=ready_database_url,
+        backend_api_token=TOKEN,
+        id_number_key=ID_KEY,
+        request_numbers="sequential",
+        # agent li's session (the ``client``) outlives the clock moves of these tests
+        console_session_idle_minutes=60 * 24 * 90,
+        console_session_max_hours=24 * 365,
+    )
 
 
 @pytest.fixture
@@ -183,12 +195,57 @@ def app(settings: Settings, clock: Clock) -> FastAPI:
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    """Talk to the app over ASGI with the API token set."""
-    with TestClient(
-        app, headers={"Authorization": f"Bearer {TOKEN}"}, raise_server_exceptions=False
-    ) as test_client:
+def client(app: FastAPI, staff_login: AgentLogin) -> Iterator[TestClient]:
+    """Talk to the app over ASGI as the action server (its token) and agent li (a session).
+
+    Each credential opens only its own routes (bot/backend/security.py);
+    tests/backend/test_access.py checks them one at a time.
+    """
+    headers = {"Authorization": f"Bearer {TOKEN}", **staff_login.headers()}
+    with TestClient(app, headers=headers, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def staff_login(engine: Engine, clock: Clock) -> AgentLogin:
+    """Agent li with a live console session, written straight to the database (no scrypt)."""
+    return open_agent_session(engine, "li", now=clock.now)
+
+
+def open_agent_session(engine: Engine, username: str, *, now: datetime) -> AgentLogin:
+    """Create an agent and a session for it directly, as a sign-in would leave them."""
+    from datetime import timedelta
+
+    from bot.backend.agents.models import Agent, AgentSession
+    from bot.backend.agents.sessions import token_hash
+
+    cookie, csrf = uuid.uuid4().hex + uuid.uuid4().hex, uuid.uuid4().hex
+    with Session(engine) as own:
+        agent = Agent(
+            username=username,
+            display_name=f"{username}老师",
+            password_hash="unused",
+            role="agent",
+            teams=["housing"],
+            active=True,
+            failed_logins=0,
+            created_at=now,
+            updated_at=now,
+        )
+        own.add(agent)
+        own.flush()
+        own.add(
+            AgentSession(
+                token_hash=token_hash(cookie),
+                agent_id=agent.id,
+                csrf_token=csrf,
+                created_at=now,
+                last_used_at=now,
+                expires_at=now + timedelta(days=365),
+            )
+        )
+        own.commit()
+    return AgentLogin(f"agent:{username}", cookie, csrf)
 
 
 @pytest.fixture
@@ -229,3 +286,22 @@ def housing_request(submit: Submit) -> dict[str, Any]:
     response = submit(payloads.housing())
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+@dataclass(frozen=True)
+class AgentLogin:
+    """An agent's session cookie and CSRF token, for the staff routes."""
+
+    actor: str
+    cookie: str
+    csrf: str
+
+    def headers(self) -> dict[str, str]:
+        """Return the headers a staff call carries (the cookie is sent explicitly)."""
+        return {"Cookie": f"yucai_console={self.cookie}", "X-CSRF-Token": self.csrf}
+
+
+@pytest.fixture
+def sign_in_agent(engine: Engine, clock: Clock) -> Callable[[str], AgentLogin]:
+    """Give another agent a live session."""
+    return lambda username: open_agent_session(engine, username, now=clock.now)

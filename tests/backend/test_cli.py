@@ -14,8 +14,10 @@ import httpx
 import pytest
 
 from bot.backend.cli import build_parser
+from bot.common.secrets import generated_env
 
 ROOT = Path(__file__).resolve().parents[2]
+SECRETS = generated_env()
 
 
 def run_cli(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -81,7 +83,7 @@ def served(ready_database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path]
         "PYTHONPATH": str(ROOT),
         "DATABASE_URL": ready_database_url,
         "BACKEND_PORT": str(port),
-        "BACKEND_API_TOKEN": "serve-token",
+        **SECRETS,
     }
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -111,9 +113,11 @@ def served(ready_database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path]
 
 def test_serve_answers_on_localhost_and_masks_its_logs(served: tuple[str, Path]) -> None:
     url, log_path = served
-    headers = {"Authorization": "Bearer serve-token"}
+    headers = {"Authorization": f"Bearer {SECRETS['BACKEND_API_TOKEN']}"}
     assert httpx.get(f"{url}/api/v1/reference/school-stages", headers=headers).status_code == 200
-    missing = httpx.get(f"{url}/api/v1/requests/HS13812345678/events", headers=headers)
+    missing = httpx.post(
+        f"{url}/api/v1/requests/HS13812345678/cancel", json={"phone_last4": "5678"}, headers=headers
+    )
     assert missing.status_code == 404
     time.sleep(0.3)  # let the access log line reach the file
     log = log_path.read_text(encoding="utf-8")
@@ -124,7 +128,34 @@ def test_serve_answers_on_localhost_and_masks_its_logs(served: tuple[str, Path])
 
 
 def test_serve_refuses_to_start_on_an_empty_database(tmp_path: Path) -> None:
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}", "BACKEND_PORT": str(free_port())}
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}",
+        "BACKEND_PORT": str(free_port()),
+        **SECRETS,
+    }
     result = run_cli("serve", cwd=tmp_path, env=env)
     assert result.returncode != 0
     assert "init-db" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("BACKEND_API_TOKEN", "", "未设置 / is not set"),
+        ("BACKEND_API_TOKEN", "dev-backend-token", "placeholder"),
+        ("RASA_API_TOKEN", "generated-by-make-run", "placeholder"),
+        ("ID_NUMBER_KEY", "short-but-not-a-placeholder", "too short"),
+    ],
+)
+def test_serve_refuses_weak_secrets(tmp_path: Path, name: str, value: str, reason: str) -> None:
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        "BACKEND_PORT": str(free_port()),
+        **SECRETS,
+        name: value,
+    }
+    result = run_cli("serve", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("拒绝启动") and name in line and reason in line
+    assert "Traceback" not in result.stderr

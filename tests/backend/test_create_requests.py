@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.backend.consent.models import ConsentRecord
+from bot.backend.requests.idcrypt import IdNumberVault
 from bot.backend.requests.models import RequestEvent, ServiceRequest
 from tests.backend import payloads
-from tests.backend.conftest import Submit
+from tests.backend.conftest import ID_KEY, Submit
 
 NUMBER = re.compile(r"^(HS|SC|HP)20261127-\d{4}$")
 
@@ -79,7 +80,11 @@ def test_personal_data_is_stored_whole(submit: Submit, session: Session) -> None
     assert stored is not None
     assert stored.applicant_name == "张三"
     assert stored.applicant_phone == payloads.PHONE
-    assert stored.applicant_id_number == payloads.ID_NUMBER
+    # the ID number is whole but sealed at rest (issue 11): only the key opens it
+    assert stored.applicant_id_number is None
+    assert stored.applicant_id_sealed and payloads.ID_NUMBER not in stored.applicant_id_sealed
+    assert IdNumberVault(ID_KEY).open(stored.applicant_id_sealed) == payloads.ID_NUMBER
+    assert stored.applicant_id_hash == IdNumberVault(ID_KEY).lookup_hash(payloads.ID_NUMBER)
     assert stored.sender_id == "web-abc"
     assert stored.created_at == datetime(2026, 11, 27, 2, 0, tzinfo=timezone.utc)
 
@@ -132,6 +137,10 @@ def test_input_is_normalised_before_storing(
     row = session.scalar(
         select(ServiceRequest).where(ServiceRequest.number == response.json()["number"])
     )
+    if path == "applicant.id_number":  # sealed at rest: open it to see what was stored
+        assert row is not None and row.applicant_id_sealed
+        assert IdNumberVault(ID_KEY).open(row.applicant_id_sealed) == stored
+        return
     assert getattr(row, "_".join(path.split("."))) == stored
 
 

@@ -22,6 +22,7 @@ TABLES = {
     "handoff_message",
     "hospital",
     "hospital_department",
+    "proof_failure",
     "request_event",
     "request_sequence",
     "service_request",

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from bot.backend.requests.lifecycle import STAFF_TRANSITIONS, STATUSES
-from tests.backend.conftest import Clock
+from tests.backend.conftest import AgentLogin, Clock
 
 #: How to reach each status from "submitted" through legal moves.
 PATHS: dict[str, list[str]] = {
@@ -95,13 +95,19 @@ def test_status_of_unknown_request_is_not_found(client: TestClient) -> None:
 
 
 def test_every_change_appends_an_event(
-    client: TestClient, housing_request: dict[str, Any], clock: Clock
+    client: TestClient, housing_request: dict[str, Any], clock: Clock, sign_in_agent: Any
 ) -> None:
     number = housing_request["number"]
+    wang: AgentLogin = sign_in_agent("wang")
     clock.now += timedelta(minutes=5)
     move(client, number, "accepted", note="材料齐全")
     clock.now += timedelta(minutes=5)
-    move(client, number, "in_progress", actor="staff:wang")
+    # the actor comes from the session (issue 11): wang signs in to make his change
+    client.post(
+        f"/api/v1/requests/{number}/status",
+        json={"status": "in_progress"},
+        headers=wang.headers(),
+    )
     clock.now += timedelta(minutes=5)
     client.post(
         f"/api/v1/requests/{number}/cancel",
@@ -128,7 +134,7 @@ def test_every_change_appends_an_event(
         },
         {
             "at": "2026-11-27T10:10:00+08:00",
-            "actor": "staff:wang",
+            "actor": "agent:wang",
             "action": "status_changed",
             "from_status": "accepted",
             "to_status": "in_progress",

@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from bot.channels.web_auth import WebChatSettings
+from bot.common.secrets import generate
 from bot.launcher import BACKEND_BIN, ROOT, Stack
 from tests.browser.helpers import ARTIFACTS
 from tests.support import free_port, running_stack
@@ -32,7 +33,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 390, "height": 844}
-SECRET = "browser-test-webchat-secret"
+#: 32 random bytes, as the Rasa server demands (bot/common/secrets.py)
+SECRET = generate("WEBCHAT_SECRET")
 
 
 class Site:

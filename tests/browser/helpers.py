@@ -11,7 +11,7 @@ from typing import Any
 from bot.launcher import ROOT, Stack
 
 ARTIFACTS = ROOT / "var" / "test-results" / "browser"
-NUMBER = re.compile(r"\b(HS|SC|HP)\d{8}-\d{4}\b")
+NUMBER = re.compile(r"\b(HS|SC|HP)\d{8}-\d{4}[A-Z]?\b")
 
 
 def backend_rows(stack: Stack, sql: str, *params: Any) -> list[sqlite3.Row]:
@@ -24,6 +24,7 @@ def backend_rows(stack: Stack, sql: str, *params: Any) -> list[sqlite3.Row]:
 
 def tracker(stack: Stack, sender_id: str) -> dict[str, Any]:
     """Read a conversation through Rasa's HTTP API."""
-    url = f"{stack.rasa_url}/conversations/{sender_id}/tracker?token={stack.env['RASA_API_TOKEN']}"
-    with urllib.request.urlopen(url, timeout=10) as response:
+    url = f"{stack.rasa_url}/conversations/{sender_id}/tracker"
+    request = urllib.request.Request(url, headers=stack.rasa_headers())
+    with urllib.request.urlopen(request, timeout=10) as response:
         return dict(json.loads(response.read()))

@@ -117,3 +117,25 @@ def test_a_restart_does_not_forget_answered_messages(
     assert run(once()) != SUCCESS
     assert run(once()) == SUCCESS  # a new process, the same MsgId
     assert len(assistant.heard) == 1
+
+
+def test_a_user_over_the_chat_limit_gets_a_polite_reply(
+    wechat_api: FakeWeChatApi, tmp_path: Path
+) -> None:
+    from bot.channels.rate_limit import SLOW_DOWN, ChatLimits
+
+    pusher, assistant = WeChatPusher("unused"), Assistant(answer="您好！")
+
+    async def scenario() -> list[Any]:
+        gateway = gateway_for(settings_for(wechat_api, tmp_path), tmp_path)
+        gateway.limits = ChatLimits(per_sender=2, per_address=0)
+        replies = [
+            (await push(gateway, pusher.text(USER, "你好", f"20{i}"), assistant))[0]
+            for i in range(3)
+        ]
+        await gateway.close()
+        return replies
+
+    replies = [opened(reply)["Content"] for reply in run(scenario())]
+    assert replies == ["您好！", "您好！", SLOW_DOWN]
+    assert len(assistant.heard) == 2  # the third never reached Rasa

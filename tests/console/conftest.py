@@ -19,7 +19,7 @@ from bot.backend.agents import service as accounts
 from bot.backend.config import Settings
 from bot.server import create_app
 from tests.backend import conftest as backend
-from tests.backend.conftest import FIXED_NOW, TOKEN, Clock
+from tests.backend.conftest import FIXED_NOW, ID_KEY, TOKEN, Clock
 
 # the backend's database fixtures, so console tests also run on both databases
 postgres_problem = backend.postgres_problem
@@ -41,6 +41,7 @@ def settings(ready_database_url: str) -> Settings:
     return Settings(
         database_url=ready_database_url,
         backend_api_token=TOKEN,
+        id_number_key=ID_KEY,
         service_hours="mon-sun 00:00-24:00",
     )
 

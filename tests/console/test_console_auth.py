@@ -104,6 +104,35 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(
     assert wrong.json() == unknown.json()
 
 
+def test_parallel_wrong_passwords_are_all_counted(
+    app: FastAPI, make_agent: MakeAgent, session: Session
+) -> None:
+    """Eight guesses at once: the count is one atomic UPDATE each, so the lock still starts."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from bot.backend.agents.models import Agent
+
+    make_agent("li")
+    barrier = Barrier(8)
+
+    def guess(_: int) -> int:
+        with TestClient(app, base_url=BASE_URL) as browser:
+            barrier.wait()
+            return browser.post(
+                "/console/api/session", json={"username": "li", "password": "guess-guess-1"}
+            ).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(guess, range(8))) == {401}
+    agent = session.scalar(select(Agent).where(Agent.username == "li"))
+    session.refresh(agent)
+    assert agent is not None and agent.locked_until is not None
+    with TestClient(app, base_url=BASE_URL) as browser:
+        right = browser.post("/console/api/session", json={"username": "li", "password": PASSWORD})
+    assert right.status_code == 401
+
+
 def test_five_wrong_passwords_lock_the_account(app: FastAPI, make_agent: MakeAgent) -> None:
     make_agent("li")
     with TestClient(app, base_url=BASE_URL) as browser:

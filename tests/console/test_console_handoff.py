@@ -93,12 +93,13 @@ def test_outside_service_hours_nobody_is_offered(
     ready_database_url: str, clock: Clock, make_agent: MakeAgent
 ) -> None:
     from bot.backend.main import create_app
-    from tests.backend.conftest import TOKEN
+    from tests.backend.conftest import ID_KEY, TOKEN
 
     closed = create_app(
         Settings(
             database_url=ready_database_url,
             backend_api_token=TOKEN,
+            id_number_key=ID_KEY,
             service_hours="sat 09:00-12:00",
         )
     )

@@ -36,10 +36,14 @@ def backend_db(stack: Stack) -> Path:
     return Path(stack.env["DATABASE_URL"].removeprefix("sqlite:///"))
 
 
-def post_json(url: str, body: dict[str, Any], timeout: float = 60) -> tuple[int, Any]:
+def post_json(
+    url: str, body: dict[str, Any], timeout: float = 60, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
     """POST JSON and return the status and decoded body."""
     data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=data, headers={"Content-Type": "application/json", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read() or b"null")
@@ -77,6 +81,11 @@ def rows(db: Path, sql: str, *params: Any) -> list[sqlite3.Row]:
 @pytest.fixture(scope="session")
 def someone_elses_request(stack: Stack) -> str:
     """Create a request straight through the backend API, as another person."""
+    return create_request(stack, "e2e-someone-else")
+
+
+def create_request(stack: Stack, idempotency_key: str) -> str:
+    """Create a housing request of 赵敏 (phone ending 2222) through the backend API."""
     base, token = stack.backend_url, stack.env["BACKEND_API_TOKEN"]
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
@@ -112,7 +121,7 @@ def someone_elses_request(stack: Stack) -> str:
                 "move_in_month": "2027-06",
             },
         },
-        {"Idempotency-Key": "e2e-someone-else"},
+        {"Idempotency-Key": idempotency_key},
     )
     return str(created["number"])
 

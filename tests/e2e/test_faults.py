@@ -11,7 +11,7 @@ from bot.launcher import Stack
 from tests.e2e.conftest import ARTIFACTS, joined, rows
 
 Say = Callable[[str, str], list[dict[str, Any]]]
-NUMBER = re.compile(r"\b(HS|SC|HP)\d{8}-\d{4}\b")
+NUMBER = re.compile(r"\b(HS|SC|HP)\d{8}-\d{4}[A-Z]?\b")
 PHONE = "13712349876"
 ID_NUMBER = "11010519491231002X"
 

@@ -11,6 +11,7 @@ import urllib.request
 
 import pytest
 
+from bot.common.secrets import generated_env
 from bot.launcher import ROOT
 from tests.support import MODEL, free_port
 
@@ -34,10 +35,13 @@ def test_ctrl_c_stops_every_process(tmp_path: pytest.TempPathFactory) -> None:
         **{k: str(v) for k, v in ports.items()},
         "DATABASE_URL": f"sqlite:///{tmp_path}/backend.db",  # type: ignore[operator]
         "BACKEND_URL": f"http://127.0.0.1:{ports['BACKEND_PORT']}",
+        # the stack brings its own secrets, so the launcher writes no .env here
+        **generated_env(),
     }
     endpoints = tmp_path / "endpoints.yml"  # type: ignore[operator]
     endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{ports["ACTION_SERVER_PORT"]}/webhook"\n',
+        f'action_endpoint:\n  url: "http://127.0.0.1:{ports["ACTION_SERVER_PORT"]}/webhook"\n'
+        '  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n',
         encoding="utf-8",
     )
     process = subprocess.Popen(

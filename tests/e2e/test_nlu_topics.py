@@ -19,11 +19,11 @@ TOPIC_ACCURACY_BAR = 0.95
 
 
 def test_held_out_topic_accuracy_is_above_the_bar(stack: Stack) -> None:
-    url = f"{stack.rasa_url}/model/parse?token={stack.env['RASA_API_TOKEN']}"
+    url = f"{stack.rasa_url}/model/parse"
     misses: Counter[tuple[str, str]] = Counter()
     examples = load_data(HELDOUT, language="zh").intent_examples
     for message in examples:
-        status, parse = post_json(url, {"text": message.get("text")})
+        status, parse = post_json(url, {"text": message.get("text")}, headers=stack.rasa_headers())
         assert status == 200, parse
         expected = topic_of(message.get("intent"))
         predicted = topic_of(parse["intent"]["name"])

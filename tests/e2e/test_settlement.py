@@ -17,7 +17,7 @@ from tests.e2e.conftest import ConsoleAgent, joined, rows
 
 Say = Callable[[str, str], list[dict[str, Any]]]
 ID_NUMBER = "11010519491231002X"
-NUMBER = re.compile(r"\bST\d{8}-\d{4}\b")
+NUMBER = re.compile(r"\bST\d{8}-\d{4}[A-Z]?\b")
 
 
 def test_a_settlement_request_by_chat_then_status_and_cancel(say: Say, backend_db: Path) -> None:

@@ -29,7 +29,7 @@ from bot.launcher import Stack
 from tests.e2e.conftest import rows
 from tests.fake_wechat import TOKEN, FakeWeChatApi, WeChatPusher
 
-NUMBER = re.compile(r"\b(HS|SC|HP)\d{8}-\d{4}\b")
+NUMBER = re.compile(r"\b(HS|SC|HP)\d{8}-\d{4}[A-Z]?\b")
 ID_NUMBER = "11010519491231002X"
 WECHAT_LIMIT = 5.0  # seconds WeChat waits before it retries
 
@@ -71,9 +71,9 @@ def option(answer: str, label: str) -> str:
 
 def user_events(stack: Stack, sender: str) -> list[dict[str, Any]]:
     """Return the user messages Rasa recorded for a sender."""
-    token = stack.env["RASA_API_TOKEN"]
-    url = f"{stack.rasa_url}/conversations/{urllib.parse.quote(sender)}/tracker?token={token}"
-    with urllib.request.urlopen(url, timeout=10) as response:
+    url = f"{stack.rasa_url}/conversations/{urllib.parse.quote(sender)}/tracker"
+    request = urllib.request.Request(url, headers=stack.rasa_headers())
+    with urllib.request.urlopen(request, timeout=10) as response:
         events = json.loads(response.read()).get("events") or []
     return [e for e in events if e.get("event") == "user"]
 

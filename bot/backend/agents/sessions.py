@@ -14,6 +14,8 @@ from bot.backend.agents.audit import record
 from bot.backend.agents.models import Agent, AgentSession
 from bot.backend.agents.passwords import DUMMY_HASH, verify_password
 
+#: The cookie that carries an agent's session (set by the console at sign-in).
+SESSION_COOKIE = "yucai_console"
 #: After this many wrong passwords in a row the account waits ``LOCKOUT``.
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -52,10 +54,7 @@ def sign_in(
     locked = agent.locked_until is not None and agent.locked_until > now
     if not verify_password(password, agent.password_hash) or locked or not agent.active:
         if not locked:
-            agent.failed_logins += 1
-            if agent.failed_logins >= MAX_FAILED_LOGINS:
-                agent.locked_until = now + LOCKOUT
-                agent.failed_logins = 0
+            _count_failure(session, agent=agent, now=now)
         record(session, agent=agent, action="sign_in_refused", now=now)
         session.commit()
         return None
@@ -113,3 +112,27 @@ def end_sessions(session: Session, *, agent_id: int, now: datetime) -> None:
         .where(AgentSession.agent_id == agent_id, AgentSession.ended_at.is_(None))
         .values(ended_at=now)
     )
+
+
+def _count_failure(session: Session, *, agent: Agent, now: datetime) -> None:
+    """Count a wrong password in the database itself, so parallel guesses cannot share a read.
+
+    The increment is one ``UPDATE … SET failed_logins = failed_logins + 1``
+    (each guess's row lock or SQLite's write lock orders them); whichever
+    guess reaches the limit starts the lockout.
+    """
+    failures = session.execute(
+        update(Agent)
+        .where(Agent.id == agent.id)
+        .values(failed_logins=Agent.failed_logins + 1)
+        .returning(Agent.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    if failures >= MAX_FAILED_LOGINS:
+        session.execute(
+            update(Agent)
+            .where(Agent.id == agent.id)
+            .values(locked_until=now + LOCKOUT, failed_logins=0)
+            .execution_options(synchronize_session=False)
+        )
+    session.expire(agent, ["failed_logins", "locked_until"])

@@ -26,6 +26,8 @@ class NoticeText:
     version: str
     published_at: datetime
     text: str
+    #: how long after a request is closed its personal data is kept (what the text promises)
+    retention_days: int = 3 * 365
 
 
 NOTICES: tuple[NoticeText, ...] = (
@@ -55,6 +57,7 @@ NOTICES: tuple[NoticeText, ...] = (
     ),
     NoticeText(
         kind="hospital",
+        retention_days=365,
         version="2026-11-27.hospital.v1",
         published_at=datetime(2026, 11, 27, tzinfo=_CST),
         text=(
@@ -80,6 +83,7 @@ NOTICES: tuple[NoticeText, ...] = (
     ),
     NoticeText(
         kind="callback",
+        retention_days=183,
         version="2026-11-27.callback.v1",
         published_at=datetime(2026, 11, 27, tzinfo=_CST),
         text=(
@@ -90,3 +94,15 @@ NOTICES: tuple[NoticeText, ...] = (
         ),
     ),
 )
+
+
+#: The longest period any notice promises: what applies to a version not listed here.
+LONGEST_RETENTION_DAYS = max(notice.retention_days for notice in NOTICES)
+
+
+def retention_days(version: str) -> int:
+    """Return how many days after closing a request agreed under ``version`` is kept."""
+    return next(
+        (notice.retention_days for notice in NOTICES if notice.version == version),
+        LONGEST_RETENTION_DAYS,
+    )

@@ -17,7 +17,13 @@ StaffStatus = Literal["accepted", "in_progress", "completed", "rejected"]
 Channel = Literal["rest", "socketio", "wechat", "hotline", "cli"]
 #: ``annotated``, ``call_summary`` and ``contact_revealed`` are agents' entries (bot/console)
 Action = Literal[
-    "created", "status_changed", "cancelled", "annotated", "call_summary", "contact_revealed"
+    "created",
+    "status_changed",
+    "cancelled",
+    "annotated",
+    "call_summary",
+    "contact_revealed",
+    "anonymised",
 ]
 
 KINDS: tuple[str, ...] = get_args(Kind)

@@ -35,7 +35,14 @@ class ServiceRequest(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     applicant_name: Mapped[str] = mapped_column(String(50))
     applicant_phone: Mapped[str] = mapped_column(String(11))
+    #: no longer written: NULL in every row since migration 0005 moved the numbers into
+    #: ``applicant_id_sealed`` (kept because SQLite cannot drop a column in place)
     applicant_id_number: Mapped[str | None] = mapped_column(String(18))
+    #: sealed with ID_NUMBER_KEY (bot/backend/requests/idcrypt.py)
+    applicant_id_sealed: Mapped[str | None] = mapped_column(String(120))
+    #: keyed hash for lookups by ID number; the masked form for display
+    applicant_id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    applicant_id_masked: Mapped[str | None] = mapped_column(String(18))
     channel: Mapped[str] = mapped_column(String(16))
     sender_id: Mapped[str] = mapped_column(String(128))
     details: Mapped[dict[str, Any]] = mapped_column(JSONType)
@@ -43,10 +50,16 @@ class ServiceRequest(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: when the purge removed the personal data (python -m bot.backend.cli purge)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RequestEvent(Base):
-    """An append-only audit entry; the database refuses updates and deletes."""
+    """An append-only audit entry; the database refuses updates and deletes.
+
+    The one exception is the purge's anonymisation: an UPDATE that only sets
+    ``note`` (free text) to NULL (migration 0005).
+    """
 
     __tablename__ = "request_event"
 

@@ -1,14 +1,19 @@
-"""Hand out per-kind, per-local-day request numbers without collisions."""
+"""Hand out request numbers: random with a check letter (default), or the older daily sequence."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.backend.requests.lifecycle import format_number
-from bot.backend.requests.models import RequestSequence
+from bot.backend.requests.models import RequestSequence, ServiceRequest
+from bot.common.catalogue.numbers import format_random_number
+
+#: With 10,000 numbers per kind and day, ten misses in a row mean the day is nearly full.
+_RANDOM_TRIES = 10
 
 _UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -36,3 +41,20 @@ def next_number(session: Session, *, kind: str, local_date: date) -> str:
     )
     sequence = session.execute(statement).scalar_one()
     return format_number(kind, local_date.strftime("%Y%m%d"), sequence)
+
+
+def new_number(session: Session, *, kind: str, local_date: date, style: str = "random") -> str:
+    """Return a number nobody holds yet; ``random`` unless the settings ask for ``sequential``.
+
+    Random numbers cannot be enumerated (four random digits per kind and day
+    and a check letter); the unique key on ``number`` still guards a race.
+    """
+    if style == "sequential":
+        return next_number(session, kind=kind, local_date=local_date)
+    day = local_date.strftime("%Y%m%d")
+    for _ in range(_RANDOM_TRIES):
+        number = format_random_number(kind, day)
+        taken = session.scalar(select(ServiceRequest.id).where(ServiceRequest.number == number))
+        if taken is None:
+            return number
+    raise RuntimeError(f"no free {kind} number left for {day}")

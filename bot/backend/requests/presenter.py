@@ -9,7 +9,7 @@ from bot.backend.requests.lifecycle import STATUS_LABELS
 from bot.backend.requests.models import RequestEvent, ServiceRequest
 from bot.backend.requests.schemas import ApplicantPublic, EventPublic, RequestPublic
 from bot.common.catalogue import ALL_KINDS
-from bot.common.pii import mask_id_number, mask_name, mask_phone, mask_text
+from bot.common.pii import mask_name, mask_phone, mask_text
 
 #: Detail fields holding a person's name, and free texts that may hide numbers (catalogue).
 _NAME_FIELDS = frozenset(key for k in ALL_KINDS for key in k.detail_keys_masked_as("name"))
@@ -31,7 +31,6 @@ def mask_details(details: dict[str, Any]) -> dict[str, Any]:
 
 def request_public(request: ServiceRequest, *, tz: ZoneInfo) -> RequestPublic:
     """Show a request to its owner, the bot or staff; times are in local time."""
-    id_number = request.applicant_id_number
     return RequestPublic(
         number=request.number,
         kind=request.kind,  # type: ignore[arg-type]
@@ -40,7 +39,8 @@ def request_public(request: ServiceRequest, *, tz: ZoneInfo) -> RequestPublic:
         applicant=ApplicantPublic(
             name=mask_name(request.applicant_name),
             phone=mask_phone(request.applicant_phone),
-            id_number=mask_id_number(id_number) if id_number else None,
+            # stored masked beside the sealed number: showing it needs no key
+            id_number=request.applicant_id_masked,
         ),
         channel=request.channel,  # type: ignore[arg-type]
         details=mask_details(request.details),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Depends, Header, Response, status
 
 from bot.backend.deps import NowDep, SessionDep, SettingsDep
+from bot.backend.errors import ForbiddenScopeError
 from bot.backend.requests import service
 from bot.backend.requests.presenter import event_public, request_public
 from bot.backend.requests.schemas import (
@@ -17,8 +18,12 @@ from bot.backend.requests.schemas import (
     RequestPublic,
     StatusUpdate,
 )
+from bot.backend.security import StaffDep, require_token
 
-router = APIRouter(prefix="/requests", tags=["requests"])
+#: What the action server may do (BACKEND_API_TOKEN): create, and look up or cancel with proof.
+router = APIRouter(prefix="/requests", tags=["requests"], dependencies=[Depends(require_token)])
+#: What only a signed-in agent may do; the actor is the agent, never a value from the body.
+staff_router = APIRouter(prefix="/requests", tags=["requests (staff)"])
 
 
 IdempotencyKey = Annotated[
@@ -54,6 +59,8 @@ def create_request(
         idempotency_key=idempotency_key,
         now=now,
         tz=settings.tz,
+        numbers=settings.request_numbers,
+        vault=settings.id_vault,
     )
     if not outcome.created:
         response.status_code = status.HTTP_200_OK
@@ -63,10 +70,17 @@ def create_request(
 
 @router.post("/lookup", response_model=RequestPublic)
 def lookup_request(
-    body: RequestLookup, session: SessionDep, settings: SettingsDep
+    body: RequestLookup, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> RequestPublic:
-    """Show a request's status to whoever proves they own it."""
-    request = service.lookup_request(session, number=body.number, phone_last4=body.phone_last4)
+    """Show a request's status to whoever proves they own it (429 while guessing is locked)."""
+    request = service.lookup_request(
+        session,
+        number=body.number,
+        phone_last4=body.phone_last4,
+        now=now,
+        channel=body.channel,
+        sender_id=body.sender_id,
+    )
     return request_public(request, tz=settings.tz)
 
 
@@ -85,32 +99,39 @@ def cancel_request(
         phone_last4=body.phone_last4,
         reason=body.reason,
         now=now,
+        channel=body.channel,
+        sender_id=body.sender_id,
     )
     return request_public(request, tz=settings.tz)
 
 
-@router.post("/{number}/status", response_model=RequestPublic)
+@staff_router.post("/{number}/status", response_model=RequestPublic)
 def update_status(
     number: str,
     body: StatusUpdate,
+    caller: StaffDep,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> RequestPublic:
-    """Move a request along its lifecycle (agents and staff)."""
+    """Move a request along its lifecycle (a signed-in agent; the actor is that agent)."""
+    if body.actor is not None and body.actor != caller.actor:
+        raise ForbiddenScopeError("操作人取自坐席会话，不能代他人操作。")
     request = service.update_status(
         session,
         number=number,
         status=body.status,
-        actor=body.actor,
+        actor=caller.actor,
         note=body.note,
         now=now,
     )
     return request_public(request, tz=settings.tz)
 
 
-@router.get("/{number}/events", response_model=list[EventPublic])
-def list_events(number: str, session: SessionDep, settings: SettingsDep) -> list[EventPublic]:
-    """List a request's audit trail, oldest first (staff use)."""
+@staff_router.get("/{number}/events", response_model=list[EventPublic])
+def list_events(
+    number: str, _caller: StaffDep, session: SessionDep, settings: SettingsDep
+) -> list[EventPublic]:
+    """List a request's audit trail, oldest first (a signed-in agent)."""
     events = service.list_events(session, number=number)
     return [event_public(event, tz=settings.tz) for event in events]

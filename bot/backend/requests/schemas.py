@@ -193,10 +193,16 @@ CREATE_BODIES: dict[str, type[_RequestCreateBase]] = {
 
 
 class RequestLookup(_Strict):
-    """Proof of ownership for a status look-up."""
+    """Proof of ownership for a status look-up.
+
+    ``channel`` and ``sender_id`` name who is trying, so failed proofs are
+    also counted per sender (bot/backend/guessing).
+    """
 
     number: RequestNumber
     phone_last4: PhoneLast4
+    channel: Channel | None = None
+    sender_id: SenderId | None = None
 
 
 class RequestCancel(_Strict):
@@ -204,6 +210,8 @@ class RequestCancel(_Strict):
 
     phone_last4: PhoneLast4
     reason: Reason = ""
+    channel: Channel | None = None
+    sender_id: SenderId | None = None
 
 
 class StatusUpdate(_Strict):
@@ -211,7 +219,8 @@ class StatusUpdate(_Strict):
 
     status: StaffStatus
     note: Note = ""
-    actor: Actor
+    #: optional: the actor is the signed-in agent; if given it must name that agent
+    actor: Actor | None = None
 
 
 class ApplicantPublic(BaseModel):

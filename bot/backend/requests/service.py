@@ -23,7 +23,9 @@ from bot.backend.errors import (
     InvalidTransitionError,
     NotFoundError,
 )
+from bot.backend.guessing import service as guessing
 from bot.backend.requests.checks import checked_details
+from bot.backend.requests.idcrypt import IdNumberVault
 from bot.backend.requests.lifecycle import (
     APPLICANT_ACTOR,
     NUMBER_PATTERN,
@@ -32,8 +34,10 @@ from bot.backend.requests.lifecycle import (
     can_move,
 )
 from bot.backend.requests.models import RequestEvent, ServiceRequest
-from bot.backend.requests.numbering import next_number
+from bot.backend.requests.numbering import new_number
 from bot.backend.requests.schemas import AnyRequestCreate
+from bot.common.catalogue.numbers import check_letter_ok
+from bot.common.pii import mask_id_number
 
 #: One message for "no such number" and "wrong phone": neither may be told apart.
 _NOT_FOUND_MESSAGE = "未找到与该编号和手机号匹配的申请，请核对后再试。"
@@ -66,11 +70,16 @@ def create_request(
     now: datetime,
     tz: ZoneInfo,
     actor: str = APPLICANT_ACTOR,
+    numbers: str = "random",
+    vault: IdNumberVault | None = None,
 ) -> CreateOutcome:
     """Create a request once per idempotency key, with its consent and first event.
 
     ``actor`` is who submitted it: the applicant, or ``agent:<name>`` on the
-    caller's behalf at the hotline.
+    caller's behalf at the hotline. ``numbers`` is ``random`` (unguessable
+    numbers with a check letter) or ``sequential`` (the older daily sequence,
+    kept for development databases and tests). A resident ID number is stored
+    only sealed by ``vault`` (with its keyed hash and masked form).
     """
     request_hash = fingerprint(payload)
     earlier = _find_by_key(session, idempotency_key)
@@ -83,12 +92,12 @@ def create_request(
     details = checked_details(session, payload=payload, today=local_today)
     try:
         request = ServiceRequest(
-            number=next_number(session, kind=payload.kind, local_date=local_today),
+            number=new_number(session, kind=payload.kind, local_date=local_today, style=numbers),
             kind=payload.kind,
             status="submitted",
             applicant_name=payload.applicant.name,
             applicant_phone=payload.applicant.phone,
-            applicant_id_number=getattr(payload.applicant, "id_number", None),
+            **_sealed_id(getattr(payload.applicant, "id_number", None), vault),
             channel=payload.channel,
             sender_id=payload.sender_id,
             details=details,
@@ -127,6 +136,19 @@ def create_request(
     return CreateOutcome(request=request, created=True)
 
 
+def _sealed_id(id_number: str | None, vault: IdNumberVault | None) -> dict[str, str | None]:
+    """Return the ID columns: sealed value, keyed hash and masked form (or all None)."""
+    if not id_number:
+        return {"applicant_id_sealed": None, "applicant_id_hash": None, "applicant_id_masked": None}
+    if vault is None:
+        raise RuntimeError("ID_NUMBER_KEY is not set: resident ID numbers cannot be stored")
+    return {
+        "applicant_id_sealed": vault.seal(id_number),
+        "applicant_id_hash": vault.lookup_hash(id_number),
+        "applicant_id_masked": mask_id_number(id_number),
+    }
+
+
 def get_request(session: Session, *, number: str) -> ServiceRequest:
     """Find a request by its number (staff use: no ownership proof)."""
     request = _find_by_number(session, number)
@@ -135,21 +157,54 @@ def get_request(session: Session, *, number: str) -> ServiceRequest:
     return request
 
 
-def lookup_request(session: Session, *, number: str, phone_last4: str) -> ServiceRequest:
-    """Find a request for its owner, who proves it with the phone's last four digits."""
+def lookup_request(
+    session: Session,
+    *,
+    number: str,
+    phone_last4: str,
+    now: datetime | None = None,
+    channel: str | None = None,
+    sender_id: str | None = None,
+) -> ServiceRequest:
+    """Find a request for its owner, who proves it with the phone's last four digits.
+
+    With ``now`` (every HTTP caller) failed proofs are counted per number and
+    per sender, and a locked number or sender is refused before the digits are
+    even compared: the right digits too, and the same way for a number that
+    does not exist (``TooManyAttemptsError``).
+    """
+    keys = guessing.proof_keys(number, channel=channel, sender_id=sender_id)
+    if now is not None:
+        guessing.check_not_locked(session, keys=keys, now=now)
     request = _find_by_number(session, number)
     stored_last4 = request.applicant_phone[-4:] if request is not None else "----"
     matches = hmac.compare_digest(stored_last4.encode(), phone_last4.encode())
     if request is None or not matches:
+        if now is not None:
+            guessing.record_failure(session, keys=keys, now=now)
         raise NotFoundError(_NOT_FOUND_MESSAGE)
     return request
 
 
 def cancel_request(
-    session: Session, *, number: str, phone_last4: str, reason: str, now: datetime
+    session: Session,
+    *,
+    number: str,
+    phone_last4: str,
+    reason: str,
+    now: datetime,
+    channel: str | None = None,
+    sender_id: str | None = None,
 ) -> ServiceRequest:
     """Cancel an open request on its owner's behalf."""
-    request = lookup_request(session, number=number, phone_last4=phone_last4)
+    request = lookup_request(
+        session,
+        number=number,
+        phone_last4=phone_last4,
+        now=now,
+        channel=channel,
+        sender_id=sender_id,
+    )
     if not can_cancel(request.status):
         raise InvalidTransitionError(f"该申请{STATUS_LABELS[request.status]}，无法取消。")
     return _move(
@@ -227,7 +282,7 @@ def _find_by_key(session: Session, key: str) -> ServiceRequest | None:
 def _find_by_number(session: Session, number: str) -> ServiceRequest | None:
     """Find by number; text that is not shaped like a number never reaches SQL."""
     candidate = number.strip().upper()
-    if not NUMBER_PATTERN.fullmatch(candidate):
+    if not NUMBER_PATTERN.fullmatch(candidate) or not check_letter_ok(candidate):
         return None
     return session.scalar(select(ServiceRequest).where(ServiceRequest.number == candidate))
 

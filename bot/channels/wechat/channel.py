@@ -22,6 +22,7 @@ from bot.channels.wechat.gateway import CHANNEL_NAME, REFUSED, OnNewMessage, Rep
 from bot.channels.wechat.push import WeChatPushOutput
 from bot.channels.wechat.settings import WeChatSettings
 from bot.channels.wechat.store import open_store
+from bot.common import secrets as secret_rules
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +68,15 @@ class WeChatInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        """Build the channel from the environment; credentials.yml may override keys."""
-        return cls(WeChatSettings.from_env(os.environ, credentials or {}))
+        """Build the channel from the environment; credentials.yml may override keys.
+
+        Refuses to start on a missing, placeholder or short WeChat secret.
+        """
+        settings = WeChatSettings.from_env(os.environ, credentials or {})
+        secret_rules.require("WECHAT_TOKEN", settings.token)
+        secret_rules.require("WECHAT_ENCODING_AES_KEY", settings.encoding_aes_key)
+        secret_rules.require("WECHAT_APP_SECRET", settings.app_secret)
+        return cls(settings)
 
     def __init__(self, settings: WeChatSettings) -> None:
         self.settings = settings

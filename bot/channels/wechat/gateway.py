@@ -20,6 +20,7 @@ from typing import Any
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from wechatpy.replies import TextReply
 
+from bot.channels.rate_limit import SLOW_DOWN, ChatLimits
 from bot.channels.wechat.api import CustomerServiceApi, DeliveryFailed
 from bot.channels.wechat.envelope import Envelope, Rejected
 from bot.channels.wechat.render import pick_choice, render, split_text, xml_safe
@@ -109,11 +110,17 @@ class WeChatGateway:
     """The channel's logic, free of Sanic so it can be tested directly."""
 
     def __init__(
-        self, settings: WeChatSettings, store: MessageStore, api: CustomerServiceApi
+        self,
+        settings: WeChatSettings,
+        store: MessageStore,
+        api: CustomerServiceApi,
+        limits: ChatLimits | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.api = api
+        #: turns per OpenID (every message comes from WeChat's servers: no per-address limit)
+        self.limits = limits or ChatLimits.from_env()
         self.envelope = Envelope(settings)
         self._pending: dict[str, _Pending] = {}
         self._background: set[asyncio.Task[None]] = set()
@@ -152,6 +159,9 @@ class WeChatGateway:
             return SUCCESS
         if inbound.kind == "canned":
             return self._passive(fields, inbound.text)
+        if self.limits.retry_after(sender=fields.get("FromUserName", ""), address=None):
+            logger.info("WeChat message refused: over the chat limit")
+            return self._passive(fields, SLOW_DOWN)
         return await self._answer(key, fields, inbound, on_new_message)
 
     async def _answer(

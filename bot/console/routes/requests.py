@@ -127,7 +127,14 @@ def submit_for_caller(
         raise ValidationFailedError(fields=fields) from exc
     key = f"hotline:{caller.agent.username}:{body.submission_key}"
     outcome = service.create_request(
-        session, payload=payload, idempotency_key=key, now=now, tz=settings.tz, actor=caller.actor
+        session,
+        payload=payload,
+        idempotency_key=key,
+        now=now,
+        tz=settings.tz,
+        actor=caller.actor,
+        numbers=settings.request_numbers,
+        vault=settings.id_vault,
     )
     number = outcome.request.number
     if outcome.created:

@@ -1,0 +1,87 @@
+"""The action server as the launcher starts it: rasa-sdk's app behind a shared secret.
+
+rasa-sdk 3.6 accepts any caller on ``/webhook`` and ``/actions`` and
+decompresses ``Content-Encoding: deflate`` bodies without a bound. Here every
+call but ``/health`` must carry ``Authorization: Bearer <ACTION_SERVER_TOKEN>``
+(Rasa sends it from ``endpoints.yml``: ``action_endpoint.headers``), compressed
+bodies are refused, CORS is off, and the server binds ``SANIC_HOST``
+(127.0.0.1 unless told otherwise). It refuses to start on a missing,
+placeholder or short secret.
+
+``python -m actions.server --port 5055 [--logging-config-file bot/logging.yml]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import hmac
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.common import secrets as secret_rules
+
+logger = logging.getLogger(__name__)
+OPEN_PATHS = frozenset({"/health"})
+
+
+def create_app(token: str) -> Sanic:
+    """Build rasa-sdk's app for the ``actions`` package and guard it with ``token``."""
+    from rasa_sdk.endpoint import create_app as create_sdk_app
+
+    app = create_sdk_app("actions", cors_origins=None)
+    expected = f"Bearer {token}".encode()
+
+    @app.middleware("request")
+    async def require_secret(request: Request) -> HTTPResponse | None:
+        if request.path in OPEN_PATHS:
+            return None
+        presented = request.headers.get("authorization", "").encode()
+        if not hmac.compare_digest(presented, expected):
+            return response.json({"error": "unauthorized"}, status=401)
+        if request.headers.get("content-encoding"):
+            return response.json({"error": "compressed bodies are not accepted"}, status=415)
+        return None
+
+    return app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Check the secret, then serve the actions until stopped."""
+    parser = argparse.ArgumentParser(prog="python -m actions.server", description=__doc__)
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("ACTION_SERVER_PORT", "5055"))
+    )
+    parser.add_argument("--logging-config-file", default=None)
+    args = parser.parse_args(argv)
+    try:
+        token = secret_rules.require("ACTION_SERVER_TOKEN", os.environ.get("ACTION_SERVER_TOKEN"))
+        # the token the actions use towards the backend is checked here too, at start
+        secret_rules.require("BACKEND_API_TOKEN", os.environ.get("BACKEND_API_TOKEN"))
+    except secret_rules.SecretError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    from rasa_sdk import utils
+    from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
+
+    utils.configure_colored_logging(logging.INFO)
+    utils.configure_file_logging(
+        logging.getLogger(APPLICATION_ROOT_LOGGER_NAME),
+        None,
+        logging.INFO,
+        args.logging_config_file,
+    )
+    utils.update_sanic_log_level()
+    host = os.environ.get("SANIC_HOST", "127.0.0.1")
+    logger.info("Action server on http://%s:%s (shared secret required)", host, args.port)
+    create_app(token).run(host, args.port, workers=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
