@@ -195,7 +195,3 @@ class RequestFormValidation(FormValidationAction, ABC):
         )
         return {"request_confirmed": None}
 
-
-# rasa-sdk skips abstract classes (inspect.isabstract); ABCMeta finds ``kind`` set,
-# and so concrete, in every form's subclass.
-RequestFormValidation.__abstractmethods__ = frozenset({"kind"})
