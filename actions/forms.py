@@ -194,4 +194,3 @@ class RequestFormValidation(FormValidationAction, ABC):
             text="请回复“确认提交”，或告诉我要修改哪一项；不想办了可以说“不办了”。"
         )
         return {"request_confirmed": None}
-
