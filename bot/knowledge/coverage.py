@@ -1,0 +1,106 @@
+"""How much of a question a topic knows: the bar every knowledge answer must clear.
+
+An entry's own coverage (bot/knowledge/search.py) is strict: a question in its
+topic often uses words the entry never does ("能不能续租"). A topic knows more:
+the words of its entries and of the NLU examples of its intents (data/nlu).
+`TopicVocabulary.coverage` is the IDF-weighted share of a question's content
+words that the topic knows. A question the classifier put in a topic is only
+answered from it when that share clears `TOPIC_BAR`; "蒸汽机是谁发明的",
+whatever the classifier thought, knows no policy topic's words.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot.knowledge.model import Entry
+from bot.knowledge.search import _terms, content_words
+from bot.knowledge.topics import intent_topics
+
+NLU_DIR = Path(__file__).resolve().parents[2] / "data" / "nlu"
+TOPIC_BAR = 0.3
+SINGLE_CHAR_WEIGHT = 0.3
+# a request topic's words count for the policy topic that answers questions about it
+POLICY_OF = {
+    "housing_apply": "housing_policy",
+    "school_apply": "school_policy",
+    "hospital_book": "hospital_policy",
+}
+_ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
+
+
+def nlu_examples(folder: Path = NLU_DIR) -> list[tuple[str, str]]:
+    """Return (intent, text) of every NLU training example, annotations removed."""
+    examples = []
+    for path in sorted(folder.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu") or []:
+            intent = block.get("intent")
+            if not intent:
+                continue
+            for line in str(block.get("examples") or "").splitlines():
+                text = line.strip().removeprefix("- ").strip()
+                if text and not text.startswith("#"):
+                    examples.append((str(intent), _ANNOTATION.sub(r"\1\2", text)))
+    return examples
+
+
+class TopicVocabulary:
+    """The words each policy topic knows, and how much of a question they cover."""
+
+    def __init__(self, entries: Sequence[Entry], examples: Iterable[tuple[str, str]]) -> None:
+        self._vocab: dict[str, set[str]] = defaultdict(set)
+        frequency: Counter[str] = Counter()
+        documents = 0
+        topics = intent_topics()
+        texts: list[tuple[str | None, str]] = []
+        for entry in entries:
+            texts += [(entry.topic, t) for t in (*entry.questions, entry.title, entry.answer)]
+            texts.append((entry.topic, " ".join(entry.keywords)))
+        for intent, text in examples:
+            topic = topics.get(intent)
+            texts.append((POLICY_OF.get(str(topic), topic), text))
+        for topic, text in texts:
+            terms = set(_terms(content_words(text)))
+            if topic is not None:
+                self._vocab[topic] |= terms
+            frequency.update(terms)
+            documents += 1
+        self._idf = {
+            t: math.log(1 + (documents - n + 0.5) / (n + 0.5)) for t, n in frequency.items()
+        }
+        self._unknown_idf = math.log(1 + (documents + 0.5) / 0.5)
+
+    def coverage(self, text: str, topic: str) -> float:
+        """Return the IDF-weighted share of the question's words that the topic knows."""
+        vocab = self._vocab.get(topic, set())
+        total = covered = 0.0
+        for word in content_words(text):
+            # a lone character (靠, 收) is more often a cut-off word than a topic
+            weight = self._idf.get(word, self._unknown_idf) * (SINGLE_CHAR_WEIGHT if len(word) == 1 else 1)
+            total += weight
+            if word in vocab:
+                covered += weight
+            elif len(word) >= 3:
+                pairs = [word[i : i + 2] for i in range(len(word) - 1)]
+                covered += weight * sum(p in vocab for p in pairs) / len(pairs)
+        return covered / total if total else 0.0
+
+    def knows(self, text: str, topic: str) -> bool:
+        """Tell whether the topic knows enough of the question to answer from it."""
+        return self.coverage(text, topic) >= TOPIC_BAR
+
+
+@lru_cache(maxsize=1)
+def topic_vocabulary() -> TopicVocabulary:
+    """Build the topics' vocabulary once per process (the knowledge base and data/nlu)."""
+    from bot.knowledge import load_knowledge_base
+
+    return TopicVocabulary(load_knowledge_base().entries, nlu_examples())
