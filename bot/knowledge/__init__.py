@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from bot.knowledge.english import EnglishHit, EnglishIndex
 from bot.knowledge.loader import load_entries, load_sources
 from bot.knowledge.model import POLICY_TOPICS, Entry, KnowledgeError, Source
-from bot.knowledge.english import EnglishHit, EnglishIndex
 from bot.knowledge.search import KnowledgeIndex, SearchHit
 
 __all__ = [

@@ -84,7 +84,8 @@ class TopicVocabulary:
         total = covered = 0.0
         for word in content_words(text):
             # a lone character (靠, 收) is more often a cut-off word than a topic
-            weight = self._idf.get(word, self._unknown_idf) * (SINGLE_CHAR_WEIGHT if len(word) == 1 else 1)
+            weight = self._idf.get(word, self._unknown_idf)
+            weight *= SINGLE_CHAR_WEIGHT if len(word) == 1 else 1.0
             total += weight
             if word in vocab:
                 covered += weight

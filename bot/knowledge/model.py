@@ -51,7 +51,7 @@ class Source:
         """Return the citation in English, naming the original (Chinese) document too."""
         when = f", {self.published:%-d %B %Y}" if self.published else ""
         issuer = self.issuer_en or self.issuer
-        english = f" (\"{self.title_en}\")" if self.title_en else ""
+        english = f' ("{self.title_en}")' if self.title_en else ""
         return f"Source: {issuer}, 《{self.title}》{english}{when}"
 
 
