@@ -29,7 +29,7 @@ export SANIC_HOST ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help setup web browser run chat lint test test-unit test-backend test-rasa test-e2e \
-	test-browser train validate clean eval nlu-from-knowledge
+	test-browser train validate clean eval nlu-from-knowledge kb-report
 
 help:
 	@echo "make run    set up, train if needed, start backend + actions + Rasa (Ctrl-C stops)"
@@ -37,6 +37,7 @@ help:
 	@echo "make test   set up, train once, run every test layer"
 	@echo "            (single layers: lint validate test-unit test-backend test-rasa test-e2e test-browser)"
 	@echo "make eval   held-out topic accuracy of our pipeline beside the baseline (var/eval)"
+	@echo "make kb-report  knowledge entries not checked against their source in 180 days"
 
 $(UV):
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found (PATH or ~/.pyenv/versions)"; exit 1; }
@@ -118,6 +119,10 @@ test-e2e: setup $(MODEL)
 # The knowledge base's question forms, as NLU examples of their topic's intent.
 nlu-from-knowledge: setup
 	$(RASA_VENV)/bin/python -m bot.knowledge.export_nlu
+
+# Knowledge entries not checked against their source in 180 days (exit 1 if any).
+kb-report: setup
+	$(RASA_VENV)/bin/python -m bot.knowledge.report
 
 BASELINE_MODEL := var/eval/models/baseline.tar.gz
 $(BASELINE_MODEL): bot/nlu/baseline.yml $(TRAINING_INPUTS) | $(RASA_VENV)/.synced
