@@ -27,6 +27,10 @@ from bot.knowledge.topics import intent_topics
 NLU_DIR = Path(__file__).resolve().parents[2] / "data" / "nlu"
 TOPIC_BAR = 0.3
 SINGLE_CHAR_WEIGHT = 0.3
+# the topic of the off-topic examples (data/nlu/out_of_scope.yml), and how much
+# more of a question they may know before the policy topic's claim is refused
+OUT_OF_SCOPE = "out_of_scope"
+OFF_TOPIC_MARGIN = 0.2
 # a request topic's words count for the policy topic that answers questions about it
 POLICY_OF = {
     "housing_apply": "housing_policy",
@@ -78,8 +82,12 @@ class TopicVocabulary:
         }
         self._unknown_idf = math.log(1 + (documents + 0.5) / 0.5)
 
-    def coverage(self, text: str, topic: str) -> float:
-        """Return the IDF-weighted share of the question's words that the topic knows."""
+    def coverage(self, text: str, topic: str, pairs: bool = True) -> float:
+        """Return the IDF-weighted share of the question's words that the topic knows.
+
+        With ``pairs``, a longer word the topic does not know is covered in part by
+        the character pairs inside it that it does (人才服务港 → 服务).
+        """
         vocab = self._vocab.get(topic, set())
         total = covered = 0.0
         for word in content_words(text):
@@ -89,14 +97,22 @@ class TopicVocabulary:
             total += weight
             if word in vocab:
                 covered += weight
-            elif len(word) >= 3:
-                pairs = [word[i : i + 2] for i in range(len(word) - 1)]
-                covered += weight * sum(p in vocab for p in pairs) / len(pairs)
+            elif pairs and len(word) >= 3:
+                inside = [word[i : i + 2] for i in range(len(word) - 1)]
+                covered += weight * sum(p in vocab for p in inside) / len(inside)
         return covered / total if total else 0.0
 
     def knows(self, text: str, topic: str) -> bool:
-        """Tell whether the topic knows enough of the question to answer from it."""
-        return self.coverage(text, topic) >= TOPIC_BAR
+        """Tell whether the topic knows enough of the question to answer from it.
+
+        Enough: the bar, and not clearly less than the out-of-scope examples know
+        ("蒸汽机是谁发明的" shares 发明 with 职务发明, but reads as general knowledge).
+        """
+        known = self.coverage(text, topic)
+        return (
+            known >= TOPIC_BAR
+            and self.coverage(text, OUT_OF_SCOPE, pairs=False) <= known + OFF_TOPIC_MARGIN
+        )
 
 
 @lru_cache(maxsize=1)
