@@ -57,9 +57,10 @@ def question_text(tracker: Tracker) -> str:
 
 
 def in_english(tracker: Tracker) -> bool:
-    """Tell whether the latest message was written in English."""
-    message = tracker.latest_message
-    return message.get("language") == "en" or is_english(str(message.get("text") or ""))
+    """Tell whether the latest message (or the question a clicked button answers) is English."""
+    if tracker.latest_message.get("language") == "en":
+        return True
+    return is_english(question_text(tracker))
 
 
 def entries_for(text: str, topic: str | None) -> list[Entry]:
