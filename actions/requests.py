@@ -150,7 +150,7 @@ class ActionAskRequestNumber(Action):
             dispatcher.utter_message(response="utter_ask_request_number")
             return []
         dispatcher.utter_message(
-            text=f"是刚才的 {last} 吗？",
+            text=f"是刚才的 {last} 吗？如果不是，请告诉我要查的申请编号。",
             buttons=[
                 {"title": f"是，{last}", "payload": f'/inform{{"request_number": "{last}"}}'},
                 {"title": "不是，换一个编号", "payload": "/deny"},
