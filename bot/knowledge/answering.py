@@ -19,6 +19,9 @@ from bot.knowledge.model import Entry, checked_line, checked_line_en
 from bot.knowledge.search import KnowledgeIndex, SearchHit, content_words
 
 MAX_PARTS = 3
+# a further part outside the classifier's topic: the topic that knows it must know this much
+OTHER_TOPIC_BAR = 0.5
+OTHER_TOPIC_MARGIN = 0.3
 # what makes a clause a question of its own
 _ASKS = re.compile(
     r"多少|几|哪|什么|啥|吗|呢|么|怎么|咋|如何|是否|有没有|能不能|可不可以|谁|好多|好久|多久|多长|"
@@ -59,18 +62,47 @@ def choose_entries(
 ) -> list[Entry]:
     """Return the entries that answer the message, one per part, each above the bar."""
     chosen: list[Entry] = []
-    for part in split_parts(text):
-        entry = _entry_for(index, vocabulary, part, topic)
+    parts = split_parts(text)
+    for part in parts:
+        entry = _entry_for(index, vocabulary, part, topic, several=len(parts) > 1)
+        if entry is None and len(parts) > 1:
+            # the classifier read the whole message: another part may be another topic's
+            entry = _entry_in_best_topic(index, vocabulary, part, topic)
         if entry is not None and entry not in chosen:
             chosen.append(entry)
     return chosen
 
 
-def _entry_for(
+def _entry_in_best_topic(
     index: KnowledgeIndex, vocabulary: TopicVocabulary, part: str, topic: str | None
+) -> Entry | None:
+    others = sorted({e.topic for e in index.entries} - {topic or ""})
+    best, coverage = vocabulary.best_topic(part, others)
+    if best is None or coverage < OTHER_TOPIC_BAR or not vocabulary.knows(part, best):
+        return None
+    hits = index.search(part, limit=1, topic=best)
+    return hits[0].entry if hits else None
+
+
+def _entry_for(
+    index: KnowledgeIndex,
+    vocabulary: TopicVocabulary,
+    part: str,
+    topic: str | None,
+    several: bool = False,
 ) -> Entry | None:
     if topic is not None:
         in_topic = index.search(part, limit=1, topic=topic)
+        if several and in_topic and not in_topic[0].confident:
+            # one part of several may be another topic's: an entry elsewhere that
+            # covers it clearly better wins over the classifier's topic
+            anywhere = index.search(part, limit=1)
+            if (
+                anywhere
+                and anywhere[0].confident
+                and anywhere[0].coverage >= (in_topic[0].coverage + OTHER_TOPIC_MARGIN)
+            ):
+                return anywhere[0].entry
         if in_topic and (in_topic[0].confident or vocabulary.knows(part, topic)):
             return in_topic[0].entry
         if not in_topic and vocabulary.knows(part, topic):

@@ -31,6 +31,9 @@ SINGLE_CHAR_WEIGHT = 0.3
 # more of a question they may know before the policy topic's claim is refused
 OUT_OF_SCOPE = "out_of_scope"
 OFF_TOPIC_MARGIN = 0.2
+# "X 是什么" asks about one term: the topic must know it, not a word beside it
+DEFINITION_BAR = 0.6
+_DEFINITION = re.compile(r"是什么|什么是|啥是|是啥|什么意思|啥意思|是干什么|是做什么|干嘛的")
 # a request topic's words count for the policy topic that answers questions about it
 POLICY_OF = {
     "housing_apply": "housing_policy",
@@ -105,14 +108,22 @@ class TopicVocabulary:
     def knows(self, text: str, topic: str) -> bool:
         """Tell whether the topic knows enough of the question to answer from it.
 
-        Enough: the bar, and not clearly less than the out-of-scope examples know
-        ("蒸汽机是谁发明的" shares 发明 with 职务发明, but reads as general knowledge).
+        Enough: the bar (higher for "X 是什么", which asks about one term), and
+        not clearly less than the out-of-scope examples know ("蒸汽机是谁发明的"
+        shares 发明 with 职务发明, but reads as general knowledge).
         """
         known = self.coverage(text, topic)
-        return (
-            known >= TOPIC_BAR
-            and self.coverage(text, OUT_OF_SCOPE, pairs=False) <= known + OFF_TOPIC_MARGIN
-        )
+        bar = DEFINITION_BAR if _DEFINITION.search(text) else TOPIC_BAR
+        off_topic = self.coverage(text, OUT_OF_SCOPE, pairs=False)
+        return known >= bar and off_topic <= known + OFF_TOPIC_MARGIN
+
+    def best_topic(self, text: str, topics: Iterable[str]) -> tuple[str | None, float]:
+        """Return the topic that knows most of the question, and how much."""
+        scored = [(self.coverage(text, topic), topic) for topic in topics]
+        if not scored:
+            return None, 0.0
+        coverage, topic = max(scored)
+        return topic, coverage
 
 
 @lru_cache(maxsize=1)

@@ -95,3 +95,15 @@ def test_the_topic_knows_its_words_but_not_general_knowledge(vocabulary):
 def test_the_reply_says_when_it_was_checked(kb):
     reply = compose_reply([kb.by_id("designated_hospitals")])
     assert reply.endswith(f"（2026年11月27日核对）{SOURCE}")
+
+
+def test_a_definition_question_needs_the_term_itself(vocabulary):
+    """'X 是什么' asks about X: a topic that knows only the word beside it does not answer."""
+    assert vocabulary.knows("用编上编是什么", "staffing")
+    assert not vocabulary.knows("机器学习是什么意思", "general_service")
+
+
+def test_a_further_part_may_belong_to_another_topic(kb, vocabulary):
+    text = "成果转化细则是几个部门发的？科技管理行政权力事项取消调整了多少项？"
+    entries = choose_entries(kb, vocabulary, text, "tech_transfer")
+    assert [e.id for e in entries] == ["transfer_rules", "processing_time"]
