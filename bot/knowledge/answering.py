@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from bot.knowledge.coverage import TopicVocabulary
 from bot.knowledge.model import Entry, checked_line, checked_line_en
-from bot.knowledge.search import KnowledgeIndex, SearchHit, content_words
+from bot.knowledge.search import KnowledgeIndex, content_words
 
 MAX_PARTS = 3
 # a further part outside the classifier's topic: the topic that knows it must know this much
@@ -109,7 +109,7 @@ def _entry_for(
             # the topic knows the words, no entry shares one: its overview
             overview = [e for e in index.entries if e.topic == topic]
             return overview[0] if overview else None
-    anywhere: list[SearchHit] = index.search(part, limit=1)
+    anywhere = index.search(part, limit=1)
     if anywhere and anywhere[0].confident:
         return anywhere[0].entry
     return None
