@@ -9,10 +9,10 @@ where a field needs more than its parser (the hospital list lives in the backend
 from __future__ import annotations
 
 import logging
-from abc import ABC
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
@@ -99,12 +99,16 @@ def latest_entity(tracker: Tracker, entity: str) -> str | None:
 class RequestFormValidation(FormValidationAction, ABC):
     """Validation shared by every request form; subclasses set ``kind``."""
 
-    kind: ClassVar[RequestKind]
+    @property
+    @abstractmethod
+    def kind(self) -> RequestKind:
+        """Return the catalogue's kind this form collects (a subclass sets ``kind = …``)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "kind" in vars(cls):
-            install_field_validators(cls, cls.kind.fields)
+        kind = vars(cls).get("kind")
+        if isinstance(kind, RequestKind):
+            install_field_validators(cls, kind.fields)
 
     def name(self) -> str:
         """Return the action name Rasa calls for this form."""

@@ -91,3 +91,13 @@ def test_numbers_of_every_kind_are_recognised() -> None:
         assert NUMBER_PATTERN.match(number)
         assert BARE_VALUE.match(number.lower())
     assert not NUMBER_PATTERN.match("XX20261129-0001")
+
+
+def test_the_action_server_registers_every_action() -> None:
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")  # as `python -m rasa_sdk --actions actions` does
+    for kind in ALL_KINDS:
+        assert f"validate_{kind.form}" in executor.actions
+    assert "validate_request_form" not in executor.actions  # the abstract base is not an action

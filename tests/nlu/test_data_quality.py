@@ -18,6 +18,8 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.common.catalogue import ALL_KINDS, FORM_KINDS
+from bot.common.catalogue.numbers import PREFIXES
 from bot.common.normalise import normalise as normalise_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,55 +57,17 @@ TOPICS = {
     "dialogue",
 }
 DIALOGUE_INTENTS = {"inform", "affirm", "deny", "stop", "change_field", "retry"}
-ENTITIES = {
-    "district",
-    "housing_type",
-    "school_stage",
-    "grade",
-    "hospital",
-    "department",
-    "visit_date",
-    "move_in_month",
-    "household_size",
-    "settlement_service",
-    "family_members",
-    "phone",
-    "id_number",
-    "request_number",
-    "field",
-}
-FIELD_VALUES = {
-    "phone",
-    "id_number",
-    "applicant_name",
-    "district",
-    "housing_type",
-    "household_size",
-    "move_in_month",
-    "child_name",
-    "school_stage",
-    "grade",
-    "current_school",
-    "target_district",
-    "hospital",
-    "department",
-    "visit_date",
-    "half_day",
-    "reason",
-    "settlement_service",
-    "current_hukou",
-    "settle_district",
-    "family_members",
-}
+#: what the request catalogue declares: the entities its fields are filled from, the
+#: slots a "field" entity may name, and the codes of its choices
+ENTITIES = {f.entity for k in ALL_KINDS for f in k.fields if f.entity} | {"request_number", "field"}
+FIELD_VALUES = {f.slot for k in FORM_KINDS for f in k.fields}
 ENUM_VALUES = {
-    "housing_type": {"talent_apartment", "youth_rental"},
-    "school_stage": {"kindergarten", "primary", "junior", "senior"},
-    "settlement_service": {"settle", "file_transfer", "both"},
+    **{f.entity: set(f.choices) for k in ALL_KINDS for f in k.fields if f.entity and f.choices},
     "field": FIELD_VALUES,
 }
 PHONE_RE = re.compile(r"1[3-9]\d{9}")
 ID_RE = re.compile(r"[1-9]\d{5}(18|19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[0-9Xx]")
-REQUEST_NUMBER_RE = re.compile(r"(HS|SC|HP)\d{8}-?\d{4}", re.IGNORECASE)
+REQUEST_NUMBER_RE = re.compile(rf"({'|'.join(PREFIXES.values())})\d{{8}}-?\d{{4}}", re.IGNORECASE)
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 

@@ -122,11 +122,16 @@ _ALONE = re.compile(r"就我自己|我自己|只有我|单身|独居")
 _HOUSEHOLD_HINT = "请直接告诉我一共几口人（包括您自己），例如：3。"
 
 
+def counts_in(cleaned: str, pattern: re.Pattern[str]) -> set[int | None]:
+    """Return every count the pattern's first group finds, with 俩 (2) and 仨 (3)."""
+    counts = {parse_chinese_int(m.group(1)) for m in pattern.finditer(cleaned)}
+    return counts | {{"俩": 2, "仨": 3}[c] for c in re.findall(r"[俩仨]", cleaned)}
+
+
 def parse_household_size(text: str | None) -> Validated[int]:
     """Read how many people will live in the home, 1 to 10, from "3" / "一家三口" / "两个人"."""
     cleaned = normalize_user_text(text)
-    counts = {parse_chinese_int(m.group(1)) for m in _COUNT.finditer(cleaned)}
-    counts |= {{"俩": 2, "仨": 3}[c] for c in re.findall(r"[俩仨]", cleaned)}
+    counts = counts_in(cleaned, _COUNT)
     if not counts and re.fullmatch(CN_NUMBER, cleaned):
         counts = {parse_chinese_int(cleaned)}
     if not counts and _ALONE.search(cleaned) and not _FAMILY_WORDS.search(cleaned):

@@ -13,6 +13,7 @@ from typing import Any
 from bot.common import choices
 from bot.common.parsers.answers import (
     Validated,
+    counts_in,
     normalize_user_text,
     parse_half_day,
     parse_school_stage_and_grade,
@@ -76,17 +77,25 @@ _NONE_MOVING = re.compile(
     r"没有|无人|不带|就我(?:自己|一个)|只有我|一个人来|我一个人|单身|^无$|^不$"
 )
 _COUNT = re.compile(rf"({CN_NUMBER})\s*(?:口人|口|个人|个|人|位)?")
+#: a household counted with the applicant (一家三口, 三口人): the others move along
+_HOUSEHOLD = re.compile(rf"({CN_NUMBER})\s*口")
+#: relatives named without a number of their own
+_RELATIVES = re.compile(r"老婆|妻子|爱人|老公|丈夫|对象|父母|爸|妈|老汉|老人|岳父|岳母|公公|婆婆")
 _FAMILY_HINT = "请告诉我有几位家属随您一起迁移（不含您本人），没有就说 0。"
 
 
 def parse_family_members(text: str | None) -> Validated[int]:
     """Read how many family members move along, 0 to 10 ("2", "两个", "没有")."""
     cleaned = normalize_user_text(text)
-    counts = {parse_chinese_int(m.group(1)) for m in _COUNT.finditer(cleaned)}
-    counts |= {{"俩": 2, "仨": 3}[c] for c in re.findall(r"[俩仨]", cleaned)}
+    household = {parse_chinese_int(m.group(1)) for m in _HOUSEHOLD.finditer(cleaned)} - {None}
+    if len(household) == 1 and (size := household.pop() or 0) >= 1:
+        return Validated(size - 1) if size - 1 <= MAX_FAMILY_MEMBERS else _fail(_FAMILY_HINT)
+    counts = counts_in(cleaned, _COUNT)
     counts.discard(None)
-    if not counts and _NONE_MOVING.search(cleaned):
+    if counts <= {1} and _NONE_MOVING.search(cleaned):  # 就我一个 is nobody moving along
         return Validated(0)
+    if _RELATIVES.search(cleaned):  # 老婆和两个娃儿: people named beside a count
+        return _fail("请直接告诉我一共几位家属随您迁移，例如：3。")
     if len(counts) > 1:
         return _fail("我听到了不止一个数字。" + _FAMILY_HINT)
     if not counts:
