@@ -18,6 +18,7 @@ from actions.knowledge import (
     answer_in_english,
     entries_for,
     in_english,
+    knowledge_base,
     question_text,
     send_entries,
 )
@@ -72,6 +73,10 @@ class ActionAnswer(Action):
             return []
         if topic in POLICY_TOPICS:
             entries = entries_for(question_text(tracker), topic)
+            clicked = str(tracker.latest_message.get("text") or "").startswith("/")
+            if not entries and clicked:
+                # a topic button ("科研经费") with no question of its own: the topic's overview
+                entries = knowledge_base().in_topic(topic)[:1]
             if entries:
                 send_entries(dispatcher, tracker, entries)
             else:

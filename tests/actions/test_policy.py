@@ -190,3 +190,11 @@ async def test_an_english_question_we_cannot_answer_is_not_guessed(domain):
     tracker = make_tracker(text="Who invented the steam engine?", intent="out_of_scope")
     [message] = (await answer(tracker, domain)).messages
     assert message["text"].startswith("Sorry, I am not sure") and "Source" not in message["text"]
+
+
+@pytest.mark.asyncio
+async def test_a_topic_button_without_a_question_gets_the_topics_overview(domain):
+    tracker = make_tracker(text="/ask_funding", intent="ask_funding")
+    tracker.events.insert(0, {"event": "user", "text": "/policy_topics"})
+    [message] = (await answer(tracker, domain)).messages
+    assert "包干制" in message["text"] and message["text"].endswith(SOURCE)
