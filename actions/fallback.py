@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.handoff import AFTER_FAILURES, failed_turns_before
-from actions.knowledge import knowledge_base, send_entry
+from actions.knowledge import answer_in_english, entries_for, in_english, send_entries
 from bot.common.text import has_words
 
 MAX_MESSAGE_CHARS = 500
@@ -74,14 +74,16 @@ class ActionHandleFallback(Action):
             dispatcher.utter_message(response="utter_empty_message")
         elif int(message.get("original_text_length") or len(text)) > MAX_MESSAGE_CHARS:
             dispatcher.utter_message(response="utter_message_too_long")
+        elif in_english(tracker):
+            answer_in_english(dispatcher, text)
         elif choices:
             buttons = [{"title": CLARIFY_LABELS[c], "payload": f"/{c}"} for c in choices]
             buttons.append({"title": "都不是，找人工", "payload": "/human_handoff"})
             dispatcher.utter_message(response="utter_clarify", buttons=buttons)
         else:
-            hits = knowledge_base().search(text, limit=1)
-            if hits and hits[0].confident:
-                send_entry(dispatcher, tracker, hits[0].entry)
+            entries = entries_for(text, None)
+            if entries:
+                send_entries(dispatcher, tracker, entries)
             elif failed_turns_before(tracker.events) >= 1:
                 # not sure twice in a row: offer a person (issue 5)
                 return [

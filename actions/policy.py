@@ -14,7 +14,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms import latest_intent
-from actions.knowledge import knowledge_base, question_text, send_entry
+from actions.knowledge import (
+    answer_in_english,
+    entries_for,
+    in_english,
+    knowledge_base,
+    question_text,
+    send_entries,
+)
 from bot.knowledge import POLICY_TOPICS
 from bot.knowledge.topics import topic_of
 
@@ -53,14 +60,28 @@ class ActionAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Answer from the knowledge base for a policy topic, else with the small-talk response."""
+        """Answer from the knowledge base for a policy topic, else with the small-talk response.
+
+        Only what an entry covers is answered: a policy question whose words the
+        topic does not know gets "not sure" and the offer of a person, never an
+        unrelated entry with its source line.
+        """
         intent = latest_intent(tracker) or ""
         topic = topic_of(intent)
+        if in_english(tracker) and intent not in SMALL_TALK_RESPONSES:
+            answer_in_english(dispatcher, question_text(tracker))
+            return []
         if topic in POLICY_TOPICS:
-            entry = knowledge_base().best_in_topic(topic, question_text(tracker))
-            if entry is not None:
-                send_entry(dispatcher, tracker, entry)
-                return []
+            entries = entries_for(question_text(tracker), topic)
+            clicked = str(tracker.latest_message.get("text") or "").startswith("/")
+            if not entries and clicked:
+                # a topic button ("科研经费") with no question of its own: the topic's overview
+                entries = knowledge_base().in_topic(topic)[:1]
+            if entries:
+                send_entries(dispatcher, tracker, entries)
+            else:
+                dispatcher.utter_message(response="utter_not_sure")
+            return []
         if intent == "out_of_scope":
             dispatcher.utter_message(response=out_of_scope_response(question_text(tracker)))
             return []

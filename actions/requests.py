@@ -30,6 +30,19 @@ from bot.common.catalogue import KINDS_BY_PREFIX, backend_channel, numbers
 NOT_FOUND = "没有找到与这个编号和手机号后四位相符的申请，请核对后再试。"
 UNAVAILABLE = "抱歉，办理系统暂时连接不上，请稍后再查。您也可以回复“转人工”。"
 LOOKUP_SLOTS = ("request_number", "phone_last4", "cancel_confirmed", "requested_slot")
+# the number the conversation last saw (submitted, looked up or typed): offered, never assumed
+LAST_NUMBER = "last_request_number"
+YES_WORDS = ("是", "对", "嗯", "好", "没错", "就是", "yes")
+NO_WORDS = ("不是", "不对", "换一个", "另一个", "别的")
+
+
+def said_yes(tracker: Tracker, value: str) -> bool:
+    """Tell whether the answer to "是刚才的…吗？" was a yes (the intent or the words)."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    text = value.strip().rstrip("。！!~ ")
+    if intent == "deny" or any(word in text for word in NO_WORDS):
+        return False
+    return intent == "affirm" or (len(text) <= 4 and any(text.startswith(w) for w in YES_WORDS))
 
 
 def locked(exc: TooManyAttempts) -> str:
@@ -82,17 +95,24 @@ class _LookupFormValidation(FormValidationAction, ABC):
     def validate_request_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotDict:
-        """Accept a request number like HS20261129-4827K (or an older HS20261127-0001).
+        """Accept a request number (HS20261129-4827K, or an older HS20261127-0001), or a yes
+        to the one offered.
 
         The trained regex extracts the number up to its digits, so the whole
         message is read first: it carries the check letter.
         """
         text = str((tracker.latest_message or {}).get("text") or "")
         in_text = re.search(numbers.NUMBER_IN_TEXT, text, re.IGNORECASE)
+        last = tracker.get_slot(LAST_NUMBER)
         result = numbers.parse_request_number(text if in_text else str(value))
+        if result.error and last and said_yes(tracker, str(value)):
+            return accept({"request_number": last})
+        if result.error and last:
+            # a no (or anything else) to "是刚才的…吗？": forget it, ask for the number itself
+            return {"request_number": None, LAST_NUMBER: None}
         if result.error:
             return reject("request_number", result.error, dispatcher, tracker)
-        return accept({"request_number": result.value})
+        return accept({"request_number": result.value, LAST_NUMBER: result.value})
 
     def validate_phone_last4(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -138,6 +158,32 @@ class ValidateCancelForm(_LookupFormValidation):
             dispatcher.utter_message(text=UNAVAILABLE)
             return {"phone_last4": None}
         return values
+
+
+class ActionAskRequestNumber(Action):
+    """Ask for the request number, offering the one seen earlier in the conversation."""
+
+    def name(self) -> str:
+        """Return the action name."""
+        return "action_ask_request_number"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Offer "是刚才的 HS…吗？" when a number was seen; the phone proof is asked next anyway."""
+        last = tracker.get_slot(LAST_NUMBER)
+        failures = float(tracker.get_slot("validation_failures") or 0)
+        if not last or failures:
+            dispatcher.utter_message(response="utter_ask_request_number")
+            return []
+        dispatcher.utter_message(
+            text=f"是刚才的 {last} 吗？如果不是，请告诉我要查的申请编号。",
+            buttons=[
+                {"title": f"是，{last}", "payload": f'/inform{{"request_number": "{last}"}}'},
+                {"title": "不是，换一个编号", "payload": "/deny"},
+            ],
+        )
+        return []
 
 
 class ActionAskCancelConfirmed(Action):
@@ -194,6 +240,7 @@ class ActionLookupRequest(Action):
             dispatcher.utter_message(text=UNAVAILABLE)
         else:
             dispatcher.utter_message(text=describe(request))
+            return [*clear_lookup(), SlotSet(LAST_NUMBER, request["number"])]
         return clear_lookup()
 
 

@@ -31,19 +31,68 @@ class HospitalRef:
     departments: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Problem:
+    """Why a value NLU marked could not be used: its field, the words, the reason."""
+
+    key: str
+    words: str
+    reason: str
+
+
 @dataclass
 class Turn:
     """What one utterance added: values by form field, and problems to point out."""
 
     values: dict[str, Any] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    pending: list[Problem] = field(default_factory=list)
 
-    def take(self, kind: RequestKind, item: Field, outcome: Validated[Any]) -> None:
+    @property
+    def problems(self) -> list[str]:
+        """The reasons to show the agent, once each."""
+        return list(dict.fromkeys(problem.reason for problem in self.pending))
+
+    def take(
+        self, kind: RequestKind, item: Field, outcome: Validated[Any], words: str = ""
+    ) -> None:
         """Keep a parsed value under the console's keys, or remember why it could not be used."""
         if outcome.ok and outcome.value is not None:
             self.values.update(console_values(kind, item.slot_values(outcome.value)))
         elif outcome.error:
-            self.problems.append(outcome.error)
+            self.pending.append(Problem(item.console_key, words, outcome.error))
+
+    def settle(
+        self, kind: RequestKind | None, known: Mapping[str, Any], context: ParseContext
+    ) -> None:
+        """Drop problems the turn has answered after all.
+
+        A field filled (now or in an earlier turn) has no problem left; and words
+        NLU took for one field ("三口人" as a month) that are the value another
+        field was filled with this turn were that field's, not a problem.
+        """
+        kept = []
+        for problem in self.pending:
+            if self.values.get(problem.key) not in (None, "") or known.get(problem.key):
+                continue
+            if problem.words and self._used_elsewhere(kind, problem, context):
+                continue
+            kept.append(problem)
+        self.pending = kept
+
+    def _used_elsewhere(
+        self, kind: RequestKind | None, problem: Problem, context: ParseContext
+    ) -> bool:
+        for owner in (kind,) if kind is not None else FORM_KINDS:
+            for item in owner.fields:
+                key = item.console_key
+                if key == problem.key or key not in self.values or item.parse is None:
+                    continue
+                outcome = parse_field(item, problem.words, context)
+                if outcome.ok and outcome.value is not None:
+                    values = console_values(owner, item.slot_values(outcome.value))
+                    if values.get(key) == self.values[key]:
+                        return True
+        return False
 
 
 def console_values(kind: RequestKind, slots: Mapping[str, Any]) -> dict[str, Any]:
@@ -107,17 +156,19 @@ def read_entities(
             continue
         owner, item = found
         if item.parse is not None:
-            turn.take(owner, item, parse_field(item, value, context))
+            turn.take(owner, item, parse_field(item, value, context), value)
         elif item.input == "department":  # checked against the chosen hospital on submission
             turn.values[item.console_key] = value
-    if _FROM_TEXT & set(by_name):
+    stage_fields = {f.console_key for f in at_hand.fields} if at_hand else {"stage"}
+    if _FROM_TEXT & set(by_name) and "stage" in stage_fields:
         stage = answers.parse_school_stage_and_grade(text, str(known.get("stage") or ""))
         if stage.ok and stage.value:
             turn.values["stage"], grade = stage.value
             if grade is not None:
                 turn.values["grade"] = grade
         elif stage.error:
-            turn.problems.append(stage.error)
+            words = by_name.get("grade") or by_name.get("school_stage") or ""
+            turn.pending.append(Problem("stage", words, stage.error))
     if ("上午" in text or "下午" in text) and "half_day" not in turn.values:
         half_day = answers.parse_half_day(text)
         if half_day.ok:
@@ -128,6 +179,7 @@ def read_entities(
         turn.values["hospital_code"] = hospital.code
     if "phone" not in turn.values and len(set(find_mobiles(text))) == 1:
         turn.values["phone"] = find_mobiles(text)[0]
+    turn.settle(at_hand, known, context)
     return turn
 
 
@@ -177,13 +229,19 @@ def display(kind: str | None, key: str, value: Any, hospitals: Sequence[Hospital
 
 
 def best_answer(kb: KnowledgeBase, text: str, topic: str | None) -> tuple[Entry | None, bool]:
-    """Pick the entry to read out: within the understood policy topic, else the best hit."""
+    """Pick the entry to read out: within the understood policy topic, else the best hit.
+
+    Within the topic only an entry above the coverage bar counts as confident
+    (bot/knowledge/answering.py); otherwise the best hit is shown as a guess.
+    """
     from bot.knowledge import POLICY_TOPICS
+    from bot.knowledge.answering import choose_entries
+    from bot.knowledge.coverage import topic_vocabulary
 
     if topic in POLICY_TOPICS:
-        entry = kb.best_in_topic(topic, text)
-        if entry is not None:
-            return entry, True
+        entries = choose_entries(kb, topic_vocabulary(), text, topic)
+        if entries:
+            return entries[0], True
     hits = kb.search(text, limit=1)
     if hits and hits[0].score > 0:
         return hits[0].entry, hits[0].confident

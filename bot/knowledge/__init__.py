@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from bot.knowledge.english import EnglishHit, EnglishIndex
 from bot.knowledge.loader import load_entries, load_sources
 from bot.knowledge.model import POLICY_TOPICS, Entry, KnowledgeError, Source
 from bot.knowledge.search import KnowledgeIndex, SearchHit
 
 __all__ = [
     "POLICY_TOPICS",
+    "EnglishHit",
     "Entry",
     "KnowledgeBase",
     "KnowledgeError",
@@ -30,6 +32,14 @@ __all__ = [
 
 class KnowledgeBase(KnowledgeIndex):
     """The validated entries of every topic, searchable."""
+
+    def __init__(self, entries: list[Entry]) -> None:
+        super().__init__(entries)
+        self._english = EnglishIndex(entries)
+
+    def search_english(self, text: str, limit: int = 3) -> list[EnglishHit]:
+        """Return the best entries for an English question, by their English answers."""
+        return self._english.search(text, limit)
 
     def by_id(self, entry_id: str) -> Entry:
         """Return one entry by its id (KeyError if there is none)."""

@@ -17,6 +17,8 @@ ENTRIES_DIR = KNOWLEDGE_DIR / "entries"
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MIN_QUESTIONS = 3
 MAX_ANSWER_CHARS = 400
+MAX_ANSWER_EN_CHARS = 900
+MIN_QUESTIONS_EN = 2
 _CJK_SPACE = re.compile(
     r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])|(?<=[，。、：；“”（）]) | (?=[，。、：；“”（）])"
 )
@@ -46,6 +48,8 @@ def load_sources(path: Path = SOURCES_FILE) -> dict[str, Source]:
             issuer=str(item["issuer"]).strip(),
             published=published,
             published_note=str(item.get("published_note") or "").strip(),
+            title_en=str(item.get("title_en") or "").strip(),
+            issuer_en=str(item.get("issuer_en") or "").strip(),
         )
     return sources
 
@@ -102,6 +106,7 @@ def _entry(item: Any, topic: str, sources: dict[str, Source], file_name: str) ->
     offer = item.get("offer")
     if offer is not None and offer not in REQUEST_KINDS:
         raise KnowledgeError(f"{where}: offer must be one of {', '.join(REQUEST_KINDS)}")
+    answer_en, questions_en = _english(item, where)
     return Entry(
         id=str(item["id"]),
         topic=topic,
@@ -114,7 +119,27 @@ def _entry(item: Any, topic: str, sources: dict[str, Source], file_name: str) ->
         keywords=_strings(item.get("keywords") or [], where, "keywords"),
         offer=offer,
         documents=_strings(item.get("documents") or [], where, "documents"),
+        answer_en=answer_en,
+        questions_en=questions_en,
+        keywords_en=_strings(item.get("keywords_en") or [], where, "keywords_en"),
     )
+
+
+def _english(item: dict[str, Any], where: str) -> tuple[str, tuple[str, ...]]:
+    """Read the English answer and its question forms: both or neither."""
+    answer = " ".join(str(item.get("answer_en") or "").split())
+    questions = _strings(item.get("questions_en") or [], where, "questions_en")
+    if not answer and not questions:
+        return "", ()
+    if not answer:
+        raise KnowledgeError(f"{where}: questions_en without answer_en")
+    if len(questions) < MIN_QUESTIONS_EN:
+        raise KnowledgeError(f"{where}: answer_en needs at least {MIN_QUESTIONS_EN} questions_en")
+    if len(answer) > MAX_ANSWER_EN_CHARS:
+        raise KnowledgeError(f"{where}: answer_en longer than {MAX_ANSWER_EN_CHARS} characters")
+    if re.search(r"[\u4e00-\u9fff]", re.sub(r"[《“\"(（][^》”\")）]*[》”\")）]", "", answer)):
+        raise KnowledgeError(f"{where}: answer_en has Chinese outside quoted names")
+    return answer, questions
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -131,3 +131,70 @@ async def test_fallback_admits_it_is_not_sure(domain):
     dispatcher = CollectingDispatcher()
     await ActionHandleFallback().run(dispatcher, tracker, domain)
     assert texts(dispatcher) == ["utter_not_sure"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("ask_tech_transfer", "蒸汽机是谁发明的"),
+        ("ask_school_policy", "什么是天文学"),
+        ("ask_general_service", "辛亥革命是哪一年"),
+        ("ask_general_service", "法国国歌叫什么"),
+    ],
+)
+async def test_a_confident_intent_is_not_enough_to_answer(domain, intent, text):
+    """The coverage bar applies to every answer: an off-topic question gets no policy entry."""
+    dispatcher = await answer(make_tracker(text=text, intent=intent), domain)
+    assert texts(dispatcher) == ["utter_not_sure"]
+
+
+@pytest.mark.asyncio
+async def test_a_two_part_question_gets_both_facts_and_one_source_line(domain):
+    tracker = make_tracker(text="人才住房有多少套？定点医院呢？", intent="ask_housing_policy")
+    [message] = (await answer(tracker, domain)).messages
+    assert "10826" in message["text"] and "77 家" in message["text"]
+    assert message["text"].count("来源") == 1 and message["text"].endswith(SOURCE)
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert payloads == ["/request_housing", "/request_hospital"]
+
+
+@pytest.mark.asyncio
+async def test_an_answer_says_when_it_was_checked(domain):
+    tracker = make_tracker(text="定点医院有几家", intent="ask_hospital_policy")
+    [message] = (await answer(tracker, domain)).messages
+    assert f"（2026年11月27日核对）{SOURCE}" in message["text"]
+
+
+@pytest.mark.asyncio
+async def test_an_english_question_gets_an_english_cited_answer(domain):
+    tracker = make_tracker(
+        text="How many designated hospitals are there?", intent="ask_hospital_policy"
+    )
+    tracker.latest_message["language"] = "en"
+    [message] = (await answer(tracker, domain)).messages
+    assert "77 hospitals" in message["text"] and "Source: Chongqing Daily" in message["text"]
+    assert "来源" not in message["text"]
+
+
+@pytest.mark.asyncio
+async def test_an_english_request_is_told_requests_are_in_chinese(domain):
+    tracker = make_tracker(text="I want to book a hospital appointment", intent="out_of_scope")
+    [message] = (await answer(tracker, domain)).messages
+    assert "only be handled in Chinese" in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == ["/human_handoff"]
+
+
+@pytest.mark.asyncio
+async def test_an_english_question_we_cannot_answer_is_not_guessed(domain):
+    tracker = make_tracker(text="Who invented the steam engine?", intent="out_of_scope")
+    [message] = (await answer(tracker, domain)).messages
+    assert message["text"].startswith("Sorry, I am not sure") and "Source" not in message["text"]
+
+
+@pytest.mark.asyncio
+async def test_a_topic_button_without_a_question_gets_the_topics_overview(domain):
+    tracker = make_tracker(text="/ask_funding", intent="ask_funding")
+    tracker.events.insert(0, {"event": "user", "text": "/policy_topics"})
+    [message] = (await answer(tracker, domain)).messages
+    assert "包干制" in message["text"] and message["text"].endswith(SOURCE)

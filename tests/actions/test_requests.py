@@ -10,9 +10,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.backend_client import get_client
 from actions.requests import (
     NOT_FOUND,
+    ActionAskRequestNumber,
     ActionCancelRequest,
     ActionLookupRequest,
     ValidateCancelForm,
+    ValidateStatusForm,
 )
 from tests.actions.conftest import make_tracker, texts
 
@@ -116,3 +118,58 @@ def test_times_are_shown_in_chongqing_time() -> None:
 
     assert local_time("2026-11-27T16:05:09+00:00") == "2026-11-28 00:05"
     assert local_time("2026-11-27T16:05:09Z") == "2026-11-28 00:05"
+
+
+@pytest.mark.asyncio
+async def test_a_lookup_remembers_the_number_for_the_next_cancel(
+    owned_request: dict[str, Any], dispatcher: Any, domain: Any
+) -> None:
+    tracker = make_tracker({"request_number": owned_request["number"], "phone_last4": "2222"})
+    events = await ActionLookupRequest().run(dispatcher, tracker, domain)
+    assert {"event": "slot", "name": "last_request_number", "value": owned_request["number"]} in [
+        {"event": e["event"], "name": e["name"], "value": e["value"]} for e in events
+    ]
+
+
+@pytest.mark.asyncio
+async def test_the_number_seen_earlier_is_offered_not_assumed(domain: Any) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"last_request_number": "HS20261127-0001"}, active_loop="cancel_form")
+    assert await ActionAskRequestNumber().run(dispatcher, tracker, domain) == []
+    [message] = dispatcher.messages
+    assert message["text"].startswith("是刚才的 HS20261127-0001 吗？")
+    assert "编号" in message["text"]
+    assert '/inform{"request_number": "HS20261127-0001"}' in [
+        b["payload"] for b in message["buttons"]
+    ]
+    plain = CollectingDispatcher()
+    await ActionAskRequestNumber().run(plain, make_tracker(active_loop="cancel_form"), domain)
+    assert texts(plain) == ["utter_ask_request_number"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("text", "intent", "number", "last"),
+    [
+        ("是的", "affirm", "HS20261127-0001", "HS20261127-0001"),
+        ("对", "inform", "HS20261127-0001", "HS20261127-0001"),
+        ("不是", "deny", None, None),
+        ("SC20261128-0002", "inform", "SC20261128-0002", "SC20261128-0002"),
+    ],
+)
+async def test_a_yes_takes_the_offered_number_and_a_no_asks_for_it(
+    domain: Any, text: str, intent: str, number: str | None, last: str | None
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        {"last_request_number": "HS20261127-0001"},
+        text=text,
+        intent=intent,
+        active_loop="status_form",
+        set_this_turn={"request_number": text, "requested_slot": "request_number"},
+    )
+    events = await ValidateStatusForm().run(dispatcher, tracker, domain)
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert slots["request_number"] == number
+    assert slots.get("last_request_number", "HS20261127-0001") == last
+    assert slots.get("phone_last4") is None  # the proof is still asked for

@@ -139,3 +139,32 @@ def test_values_nlu_missed_are_read_from_the_words_for_the_current_request(
     assert hospital["known"]["half_day"] == "pm"
     other = turn(kb, "我们一家三口", parse("inform"), {"kind": "schooling"})
     assert "household_size" not in other["known"]  # only fields of the request at hand
+
+
+@pytest.mark.parametrize(
+    "entities",
+    [{}, {"household_size": "三口人"}, {"move_in_month": "三口人"}, {"grade": "三"}],
+    ids=["no-entity", "household", "taken-for-a-month", "taken-for-a-grade"],
+)
+def test_household_size_said_in_words_is_filled_and_not_a_problem(
+    kb: KnowledgeBase, entities: dict[str, str]
+) -> None:
+    result = turn(kb, "我家里三口人", parse("inform", **entities), known={"kind": "housing"})
+    assert result["known"]["household_size"] == 3
+    assert result["problems"] == []
+
+
+def test_a_field_filled_earlier_has_no_stale_problem(kb: KnowledgeBase) -> None:
+    known = {"kind": "housing", "household_size": 3}
+    result = turn(kb, "三口人，下下个月", parse("inform", household_size="下下个月"), known=known)
+    assert result["problems"] == []
+
+
+def test_words_that_fill_nothing_are_still_a_problem(kb: KnowledgeBase) -> None:
+    result = turn(kb, "在十五号那边", parse("inform", district="十五号"), known={"kind": "housing"})
+    assert result["problems"] and "区县" in result["problems"][0]
+
+
+def test_an_off_topic_question_gets_no_confident_answer(kb: KnowledgeBase) -> None:
+    result = turn(kb, "蒸汽机是谁发明的", parse("ask_tech_transfer", confidence=0.6))
+    assert result["answer"] is None or result["answer"]["confident"] is False
