@@ -48,10 +48,28 @@ def _import_hospitals(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def serve(app: FastAPI, settings: Settings) -> None:
-    """Serve ``app`` on BACKEND_HOST:BACKEND_PORT until stopped, logging through uvicorn."""
+def serve(
+    app: FastAPI, settings: Settings, *, factory: str = "bot.backend.main:create_app"
+) -> None:
+    """Serve ``app`` on BACKEND_HOST:BACKEND_PORT until stopped, logging through uvicorn.
+
+    With BACKEND_WORKERS > 1 each worker process builds its own app from
+    ``factory`` (an import string, as uvicorn needs), reading the same settings.
+    """
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["bot.backend"] = {"handlers": ["default"], "level": "INFO"}
+    if settings.backend_workers > 1:
+        # worker processes import the app themselves (each builds it from the environment)
+        uvicorn.run(
+            factory,
+            factory=True,
+            workers=settings.backend_workers,
+            host=settings.backend_host,
+            port=settings.backend_port,
+            log_config=log_config,
+            proxy_headers=False,
+        )
+        return
     uvicorn.run(
         app,
         host=settings.backend_host,
