@@ -28,11 +28,13 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SANIC_HOST ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup web browser run chat lint test test-unit test-backend test-rasa test-e2e \
+.PHONY: help setup web browser haproxy run run-prod chat lint test test-unit test-backend test-rasa test-e2e \
 	test-browser train validate clean eval nlu-from-knowledge
 
 help:
 	@echo "make run    set up, train if needed, start backend + actions + Rasa (Ctrl-C stops)"
+	@echo "make run-prod  the production topology: HAProxy, Rasa x2, actions x2, backend x2 workers"
+	@echo "            on PostgreSQL, Redis and RabbitMQ at 127.0.0.1 (public: http://127.0.0.1:8080/chat)"
 	@echo "make chat   the same, with a chat in this terminal"
 	@echo "make test   set up, train once, run every test layer"
 	@echo "            (single layers: lint validate test-unit test-backend test-rasa test-e2e test-browser)"
@@ -75,6 +77,11 @@ browser: $(BROWSER_VENV)/.synced
 	@if [ ! -x $(CHROMIUM) ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
 		$(APT_GET) update -qq && $(APT_GET) install -y -qq chromium fonts-noto-cjk; fi
 
+# The production topology's load balancer: Debian's HAProxy (2.6).
+haproxy:
+	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq haproxy; }
+
 # Retrain only when the training inputs changed.
 $(MODEL): $(TRAINING_INPUTS) | $(RASA_VENV)/.synced
 	$(RASA) train --fixed-model-name yucai --out models --quiet
@@ -84,6 +91,10 @@ train: $(MODEL)
 
 run: setup web $(MODEL)
 	$(RASA_VENV)/bin/python -m bot.launcher --model $(MODEL)
+
+# Two of everything on PostgreSQL, Redis and RabbitMQ behind HAProxy (bot/topology.py).
+run-prod: setup web haproxy $(MODEL)
+	$(RASA_VENV)/bin/python -m bot.topology --model $(MODEL)
 
 chat: setup $(MODEL)
 	$(RASA_VENV)/bin/python -m bot.launcher --model $(MODEL) --shell

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -84,6 +85,19 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _provision_postgres(_settings: Settings, args: argparse.Namespace) -> int:
+    from bot.backend import provision
+
+    if args.drop:
+        provision.drop(args.admin_url, database=args.database)
+    else:
+        password = os.environ.get(args.password_env) if args.password_env else None
+        provision.provision(
+            args.admin_url, role=args.role, database=args.database, password=password
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Describe the subcommands."""
     parser = argparse.ArgumentParser(
@@ -101,6 +115,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="在 BACKEND_HOST:BACKEND_PORT 上只启动后端 API（默认仅本机）；"
         "连同坐席工作台请用 python -m bot.server",
     ).set_defaults(handler=_serve)
+    provisioner = commands.add_parser(
+        "provision-postgres", help="为一个服务建立独立的 PostgreSQL 角色和数据库（可重复执行）"
+    )
+    provisioner.add_argument("--role", required=True)
+    provisioner.add_argument("--database", required=True)
+    provisioner.add_argument(
+        "--admin-url",
+        default=os.environ.get(
+            "POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    provisioner.add_argument("--password-env", help="环境变量名：该角色的密码从这里读取")
+    provisioner.add_argument("--drop", action="store_true", help="删除该数据库（测试用）")
+    provisioner.set_defaults(handler=_provision_postgres)
     add_agent_commands(commands)
     return parser
 

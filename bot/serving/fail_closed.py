@@ -1,0 +1,105 @@
+"""Make a Rasa 3.6 instance say so when a part behind it fails, instead of losing work quietly.
+
+Stock Rasa 3.6.21 (read from its source):
+
+- ``Agent`` wraps every tracker store in ``FailSafeTrackerStore``: a failed save
+  goes to process memory, a failed read returns a fresh tracker, so a
+  half-filled form vanishes and the user is never told;
+- a custom action is called with a 300 s timeout (``DEFAULT_REQUEST_TIMEOUT``)
+  and a failure is logged and swallowed: the user waits, then gets nothing;
+- an error from the lock store or the tracker store escapes the turn, and the
+  REST channel answers ``200 []``.
+
+``install`` changes exactly these three things, in this process only (the
+``bot.serving`` entry point calls it before Rasa starts; ``make run`` is not
+affected): the tracker store is used bare, so its errors reach the turn; the
+action call is bounded by ``ACTION_TIMEOUT_SECONDS`` and a failed or late
+action becomes one apology and the end of the turn; and a turn that fails for
+any reason answers 「系统繁忙，请稍后再试」 on the user's own channel. The tracker
+save is one SQL transaction, so a failed turn leaves nothing half-saved.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import rasa.core.actions.action as rasa_action
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, Event, FollowupAction, UserUttered
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_BUSY = "抱歉，系统繁忙，请稍后再试。"
+ACTION_UNAVAILABLE = (
+    "抱歉，系统繁忙，刚才这一步没有完成，请稍后再试。"
+    "如果您正在提交申请，稍后回复“重试”即可，不会重复提交。"
+)
+_installed: list[float] = []
+
+
+def install(action_timeout_seconds: float) -> None:
+    """Apply the three changes once per process (idempotent)."""
+    if _installed:
+        return
+    _installed.append(action_timeout_seconds)
+    Agent._create_tracker_store = staticmethod(_bare_tracker_store)  # type: ignore[method-assign]
+    rasa_action.DEFAULT_REQUEST_TIMEOUT = action_timeout_seconds  # type: ignore[assignment]
+    original_run = RemoteAction.run
+    original_handle = Agent.handle_message
+
+    async def run_or_apologise(
+        self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Domain
+    ) -> list[Event]:
+        try:
+            return await original_run(self, output_channel, nlg, tracker, domain)
+        except ActionExecutionRejection:
+            raise  # a form's "slot not filled": Rasa's normal flow
+        except Exception as exc:  # noqa: BLE001 - the action server is down, slow or broken
+            logger.error(
+                "custom action %s failed (%s); told the user the system is busy",
+                self.name(),
+                type(exc).__name__,
+            )
+            if _already_apologised(tracker):
+                return [FollowupAction(ACTION_LISTEN_NAME)]
+            return [BotUttered(ACTION_UNAVAILABLE), FollowupAction(ACTION_LISTEN_NAME)]
+
+    async def handle_or_say_busy(self: Agent, message: UserMessage) -> Any:
+        try:
+            return await original_handle(self, message)
+        except Exception as exc:  # noqa: BLE001 - tracker store, lock store or anything else
+            # only the class name: a database error's text carries the events' values
+            logger.error("a turn failed closed (%s); told the user to retry", type(exc).__name__)
+            if message.output_channel is not None:
+                try:
+                    await message.output_channel.send_text_message(message.sender_id, SYSTEM_BUSY)
+                except Exception as send_error:  # noqa: BLE001
+                    logger.error("could not say busy either (%s)", type(send_error).__name__)
+            return None
+
+    RemoteAction.run = run_or_apologise  # type: ignore[method-assign]
+    Agent.handle_message = handle_or_say_busy  # type: ignore[method-assign]
+
+
+def _bare_tracker_store(store: TrackerStore | None, domain: Domain) -> TrackerStore:
+    """Use the configured store itself: its errors reach the turn instead of a memory copy."""
+    if store is None:
+        return InMemoryTrackerStore(domain)
+    store.domain = domain
+    return store
+
+
+def _already_apologised(tracker: Any) -> bool:
+    """Tell whether this turn already carries the apology (one per turn is enough)."""
+    for event in reversed(list(getattr(tracker, "events", []))):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, BotUttered) and event.text == ACTION_UNAVAILABLE:
+            return True
+    return False
