@@ -50,7 +50,12 @@ def prod_env(base: dict[str, str]) -> dict[str, str]:
         f"{redis}/{env.get('REDIS_WECHAT_DB', '3')}"
     )
     env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{env['ACTION_LB_PORT']}/webhook"
-    env["BACKEND_URL"] = f"http://127.0.0.1:{env['BACKEND_PORT']}"
+    env["BACKEND_URL"] = env.get("ACTIONS_BACKEND_URL") or f"http://127.0.0.1:{env['BACKEND_PORT']}"
+    # an action (with its retries) must end before Rasa stops waiting for it
+    action_timeout = float(env.get("ACTION_TIMEOUT_SECONDS", "4"))
+    env["BACKEND_CONNECT_TIMEOUT"] = "1"
+    env["BACKEND_READ_TIMEOUT"] = f"{action_timeout / 2:g}"
+    env["SUBMIT_RETRY_SECONDS"] = f"{action_timeout * 0.6:g}"
     env["BACKEND_WORKERS"] = env.get("PROD_BACKEND_WORKERS", "2")
     env["TICKET_LOCK_LIFETIME"] = env.get("PROD_TICKET_LOCK_LIFETIME", "30")
     # the backend's console reaches Rasa's HTTP API through HAProxy's internal listener

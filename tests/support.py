@@ -108,7 +108,7 @@ def running_topology(
             "BACKEND_API_TOKEN": f"{name}-backend-token",
             "RASA_API_TOKEN": f"{name}-rasa-token",
             "SERVICE_HOURS": "mon-sun 00:00-24:00",
-            "STARTUP_TIMEOUT": "300",
+            "STARTUP_TIMEOUT": "600",
             **(extra_env or {}),
         }
     )

@@ -70,4 +70,4 @@ def install() -> None:
         add_route(app)
         return app
 
-    rasa.core.run.configure_app = configure_app  # type: ignore[assignment]
+    rasa.core.run.configure_app = configure_app

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 CHUNK = 65536
 
@@ -30,6 +30,8 @@ class FaultProxy:
         self.mode = "pass"
         self.drops = 0
         self.drop_limit: int | None = None
+        #: called (in the proxy's thread) each time an answer is swallowed
+        self.on_drop: Callable[[], None] | None = None
         self._loop = asyncio.new_event_loop()
         self._connections: set[asyncio.StreamWriter] = set()
         self._ready = threading.Event()
@@ -93,6 +95,8 @@ class FaultProxy:
                     # the service has answered (it committed first): lose the answer
                     await asyncio.sleep(0.2)  # let the rest of the answer arrive and be lost
                     self.drops += 1
+                    if self.on_drop is not None:
+                        await asyncio.to_thread(self.on_drop)
                     if self.drop_limit is not None and self.drops >= self.drop_limit:
                         self.mode = "pass"
                     break
