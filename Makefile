@@ -34,11 +34,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 help:
 	@echo "make run    set up, train if needed, start backend + actions + Rasa (Ctrl-C stops)"
+	@echo "make chat   the same, with a chat in this terminal"
 	@echo "make run-prod  the production topology: HAProxy, Rasa x2, actions x2, backend x2 workers"
 	@echo "            on PostgreSQL, Redis and RabbitMQ at 127.0.0.1 (public: http://127.0.0.1:8080/chat)"
-	@echo "make chat   the same, with a chat in this terminal"
 	@echo "make test   set up, train once, run every test layer"
-	@echo "            (single layers: lint validate test-unit test-backend test-rasa test-e2e test-browser)"
+	@echo "            (single layers: lint validate test-unit test-backend test-rasa test-e2e test-browser"
+	@echo "             test-deploy test-prod)"
 	@echo "make soak   the production topology under a long locust run and the fault tests (bounded: 40 min)"
 	@echo "make eval   held-out topic accuracy of our pipeline beside the baseline (var/eval)"
 
@@ -124,7 +125,7 @@ validate: setup
 	$(RASA) data validate --quiet
 
 test-unit: setup
-	$(RASA_VENV)/bin/python -m pytest tests/common tests/knowledge tests/actions tests/nlu tests/channels \
+	$(RASA_VENV)/bin/python -m pytest tests/common tests/knowledge tests/actions tests/nlu tests/channels tests/serving \
 		tests/architecture -q
 
 test-backend: setup
