@@ -215,6 +215,21 @@ def test_bursts_of_confirm_from_two_senders_and_two_instances_make_one_request_e
     ledger(prod)
 
 
+def test_the_backends_answer_lost_after_commit_is_retried_with_the_same_key(prod: Prod) -> None:
+    user = "prod-answer-lost"
+    assert "请核对" in fill_housing(prod, user, phone(6))
+    backend_proxy = prod.proxies["backend"]
+    backend_proxy.set_mode("drop_responses", drop_limit=1)  # committed, answer lost once
+    try:
+        done = prod.say(user, "确认提交")
+    finally:
+        backend_proxy.set_mode("pass")
+    assert backend_proxy.drops >= 1
+    assert NUMBER.search(done), done
+    assert prod.rows("select count(*) from service_request where sender_id = %s", user)[0][0] == 1
+    ledger(prod)
+
+
 def test_kill_9_of_the_action_servers_right_after_the_backend_committed(prod: Prod) -> None:
     user = "prod-actions-killed"
     assert "请核对" in fill_housing(prod, user, phone(5))
