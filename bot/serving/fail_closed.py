@@ -72,7 +72,7 @@ def install(action_timeout_seconds: float) -> None:
         self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Domain
     ) -> list[Event]:
         turn = _turn_of(tracker)
-        if failed_turns.get(tracker.sender_id) == turn:
+        if turn and failed_turns.get(tracker.sender_id) == turn:
             # the action server already failed in this turn: do not wait for it again
             return [FollowupAction(ACTION_LISTEN_NAME)]
         try:
@@ -85,7 +85,8 @@ def install(action_timeout_seconds: float) -> None:
                 self.name(),
                 type(exc).__name__,
             )
-            failed_turns[tracker.sender_id] = turn
+            if turn:
+                failed_turns[tracker.sender_id] = turn
             while len(failed_turns) > FAILED_TURNS_KEPT:
                 failed_turns.pop(next(iter(failed_turns)))
             if _already_apologised(tracker):
@@ -128,9 +129,9 @@ def _bare_tracker_store(store: TrackerStore | None, domain: Domain) -> TrackerSt
 
 
 def _turn_of(tracker: Any) -> str:
-    """Name the current turn: the id of the latest user message (or its timestamp)."""
+    """Name the current turn by the id Rasa gives every user message ("" if there is none)."""
     latest = getattr(tracker, "latest_message", None)
-    return str(getattr(latest, "message_id", None) or getattr(tracker, "latest_action_name", ""))
+    return str(getattr(latest, "message_id", None) or "")
 
 
 def _already_apologised(tracker: Any) -> bool:
