@@ -45,7 +45,9 @@ def prod_env(base: dict[str, str]) -> dict[str, str]:
         f"postgresql+psycopg://{auth}@{pg_host}:{pg_port}/{env['BACKEND_DB_NAME']}"
     )
     redis = f"redis://{env['REDIS_HOST']}:{env['REDIS_PORT']}"
-    env.setdefault("WEBCHAT_REDIS_URL", f"{redis}/{env.get('REDIS_WEBCHAT_DB', '2')}")
+    env["WEBCHAT_REDIS_URL"] = env.get("WEBCHAT_REDIS_URL") or (
+        f"{redis}/{env.get('REDIS_WEBCHAT_DB', '2')}"
+    )
     env["WECHAT_STORE_URL"] = env.get("PROD_WECHAT_STORE_URL") or (
         f"{redis}/{env.get('REDIS_WECHAT_DB', '3')}"
     )
