@@ -433,7 +433,3 @@ def test_kill_9_of_one_rasa_mid_form_the_user_carries_on_through_the_other(prod:
         assert "请核对" in read_back and "沙坪坝" in read_back and "2027" in read_back
         assert NUMBER.search(prod.say(user, "确认提交"))
     ledger(prod)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    pytest.main([__file__])
