@@ -105,6 +105,7 @@ def running_topology(
             "TRACKER_DB_NAME": f"yucai_{run}_rasa",
             "REDIS_KEY_PREFIX": run.replace("_", ""),
             "RABBITMQ_QUEUE": f"yucai_events_{run}",
+            "RABBITMQ_EXCHANGE": f"yucai-events-{run}",
             "BACKEND_API_TOKEN": f"{name}-backend-token",
             "RASA_API_TOKEN": f"{name}-rasa-token",
             "SERVICE_HOURS": "mon-sun 00:00-24:00",
@@ -125,6 +126,31 @@ def running_topology(
                  "--role", "unused", "--database", database, "--drop"],
                 cwd=ROOT, env=topology.env, check=False, capture_output=True,
             )  # fmt: skip
+        drop_broker_objects(topology.env)
+
+
+def drop_broker_objects(env: dict[str, str]) -> None:
+    """Delete a test run's RabbitMQ queue and exchange (the server is shared)."""
+    import asyncio
+
+    import aio_pika  # the Rasa environment's; tests that start a topology run there
+
+    port = int(env.get("RABBITMQ_DIRECT_PORT") or env["RABBITMQ_PORT"])
+
+    async def drop() -> None:
+        connection = await aio_pika.connect(
+            host=env["RABBITMQ_HOST"], port=port,
+            login=env["RABBITMQ_USER"], password=env["RABBITMQ_PASSWORD"], timeout=10,
+        )  # fmt: skip
+        async with connection:
+            channel = await connection.channel()
+            await channel.queue_delete(env["RABBITMQ_QUEUE"])
+            await channel.exchange_delete(env["RABBITMQ_EXCHANGE"])
+
+    try:
+        asyncio.run(drop())
+    except Exception as exc:  # noqa: BLE001 - cleanup must not hide the test's outcome
+        print(f"could not remove the test's RabbitMQ queue: {exc!r}")
 
 
 def services_problem() -> str | None:

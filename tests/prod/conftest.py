@@ -140,6 +140,7 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prod]:
         "TRACKER_DB_PORT": str(proxies["tracker_db"].port),
         "REDIS_PORT": str(proxies["redis"].port),
         "RABBITMQ_PORT": str(proxies["rabbitmq"].port),
+        "RABBITMQ_DIRECT_PORT": env.get("RABBITMQ_PORT", "5672"),  # for the cleanup
         "BACKEND_PORT": str(backend_port),
         # the actions reach the backend through its proxy (lost answers, kill after commit)
         "ACTIONS_BACKEND_URL": f"http://127.0.0.1:{proxies['backend'].port}",
