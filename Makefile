@@ -13,6 +13,7 @@ RASA_VENV := .venv/rasa
 BACKEND_VENV := .venv/backend
 BROWSER_VENV := .venv/browser
 AUDIT_VENV := .venv/audit
+OPS_VENV := .venv/ops
 WEB_BUNDLE := node_modules/rasa-webchat/lib/index.js
 CHROMIUM := /usr/bin/chromium
 # root installs system packages itself; anyone else goes through sudo
@@ -29,14 +30,19 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SANIC_HOST ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup web browser run chat lint audit test test-unit test-backend test-rasa test-e2e \
-	test-browser train validate clean eval nlu-from-knowledge kb-report eval-ours
+.PHONY: help setup web browser haproxy ops run run-prod chat lint audit test test-unit test-backend \
+	test-rasa test-e2e test-browser test-deploy test-prod soak train validate clean eval \
+	nlu-from-knowledge kb-report eval-ours
 
 help:
 	@echo "make run    set up, train if needed, start backend + actions + Rasa (Ctrl-C stops)"
 	@echo "make chat   the same, with a chat in this terminal"
+	@echo "make run-prod  the production topology: HAProxy, Rasa x2, actions x2, backend x2 workers"
+	@echo "            on PostgreSQL, Redis and RabbitMQ at 127.0.0.1 (public: http://127.0.0.1:8080/chat)"
 	@echo "make test   set up, train once, run every test layer"
-	@echo "            (single layers: lint validate test-unit test-backend test-rasa test-e2e test-browser)"
+	@echo "            (single layers: lint validate test-unit test-backend test-rasa test-e2e test-browser"
+	@echo "             test-deploy test-prod)"
+	@echo "make soak   the production topology under a long locust run and the fault tests (bounded: 40 min)"
 	@echo "make eval   held-out topic accuracy of our pipeline beside the baseline (var/eval)"
 	@echo "            (make eval-ours: our model alone)"
 	@echo "make kb-report  knowledge entries not checked against their source in 180 days"
@@ -78,6 +84,19 @@ browser: $(BROWSER_VENV)/.synced
 	@if [ ! -x $(CHROMIUM) ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
 		$(APT_GET) update -qq && $(APT_GET) install -y -qq chromium fonts-noto-cjk; fi
 
+# Operations tooling in its own environment: kubernetes-validate and locust.
+$(OPS_VENV)/.synced: requirements/ops.lock | $(UV)
+	$(UV) venv --allow-existing --quiet -p $(PYTHON310) $(OPS_VENV)
+	VIRTUAL_ENV=$(OPS_VENV) $(UV) pip sync --quiet requirements/ops.lock
+	touch $@
+
+ops: $(OPS_VENV)/.synced
+
+# The production topology's load balancer: Debian's HAProxy (2.6).
+haproxy:
+	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq haproxy; }
+
 # Retrain only when the training inputs changed.
 $(MODEL): $(TRAINING_INPUTS) | $(RASA_VENV)/.synced
 	$(RASA) train --fixed-model-name yucai --out models --quiet
@@ -87,6 +106,10 @@ train: $(MODEL)
 
 run: setup web $(MODEL)
 	$(RASA_VENV)/bin/python -m bot.launcher --model $(MODEL)
+
+# Two of everything on PostgreSQL, Redis and RabbitMQ behind HAProxy (bot/topology.py).
+run-prod: setup web haproxy $(MODEL)
+	$(RASA_VENV)/bin/python -m bot.topology --model $(MODEL)
 
 chat: setup $(MODEL)
 	$(RASA_VENV)/bin/python -m bot.launcher --model $(MODEL) --shell
@@ -98,7 +121,8 @@ lint: setup
 	$(RASA_VENV)/bin/ruff format --check actions bot tests
 	$(RASA_VENV)/bin/lint-imports
 	$(RASA_VENV)/bin/mypy --cache-dir .mypy_cache/rasa \
-		actions bot/channels bot/nlu bot/knowledge bot/common bot/launcher.py bot/rasa_server.py
+		actions bot/channels bot/nlu bot/knowledge bot/common bot/launcher.py bot/rasa_server.py \
+		bot/serving bot/topology.py
 	$(BACKEND_VENV)/bin/mypy --cache-dir .mypy_cache/backend \
 		bot/backend bot/console bot/common bot/server.py
 
@@ -126,7 +150,7 @@ validate: setup
 	$(RASA) data validate --quiet
 
 test-unit: setup
-	$(RASA_VENV)/bin/python -m pytest tests/common tests/knowledge tests/actions tests/nlu tests/channels \
+	$(RASA_VENV)/bin/python -m pytest tests/common tests/knowledge tests/actions tests/nlu tests/channels tests/serving \
 		tests/architecture -q
 
 test-backend: setup
@@ -164,7 +188,22 @@ eval-ours: setup $(MODEL)
 test-browser: setup web browser $(MODEL)
 	$(BROWSER_VENV)/bin/python -m pytest tests/browser -q
 
-test: lint audit validate test-unit test-backend test-rasa test-e2e test-browser
+# The cluster manifests and the HAProxy config, offline.
+test-deploy: ops haproxy
+	$(OPS_VENV)/bin/python -m pytest tests/deploy -q
+
+# The production topology (make run-prod) under faults and a 30-second locust smoke,
+# on the PostgreSQL, Redis and RabbitMQ of this machine (fresh databases per run).
+test-prod: setup ops haproxy $(MODEL)
+	$(RASA_VENV)/bin/python -m pytest tests/prod -q
+
+# The same, with a 10-minute load of 10 users (p50/p95/p99, errors, RSS growth in
+# var/test-results/prod/load/report.txt); bounded to 40 minutes in all.
+soak: setup ops haproxy $(MODEL)
+	YUCAI_LOAD_SECONDS=$${YUCAI_LOAD_SECONDS:-600} YUCAI_LOAD_USERS=$${YUCAI_LOAD_USERS:-10} \
+		timeout 2400 $(RASA_VENV)/bin/python -m pytest tests/prod -q -s
+
+test: lint audit validate test-unit test-backend test-rasa test-e2e test-browser test-deploy test-prod
 
 clean:
 	rm -rf models var/test-results .pytest_cache

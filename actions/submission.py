@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from typing import Any
 
@@ -10,6 +11,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential,
+)
 
 from actions.backend_client import BackendRejected, BackendUnavailable, get_client
 from actions.hospitals import hospital_by_name
@@ -55,13 +63,43 @@ def build_payload(kind: RequestKind, tracker: Tracker) -> dict[str, Any]:
     }
 
 
+def new_idempotency_key(sender_id: str) -> str:
+    """Mint the key one request keeps from its read-back until it is created or dropped."""
+    return f"{sender_id}:{uuid.uuid4().hex}"
+
+
+def create_with_retries(payload: dict[str, Any], key: str) -> dict[str, Any]:
+    """Create the request, retrying a bounded number of times with the same key.
+
+    A retry after a lost answer (the backend committed, the reply never came)
+    returns the request already made, so retrying can never make a second one.
+    ``SUBMIT_ATTEMPTS`` tries at most, within ``SUBMIT_RETRY_SECONDS``.
+    """
+    attempts = int(os.environ.get("SUBMIT_ATTEMPTS", "3"))
+    budget = float(os.environ.get("SUBMIT_RETRY_SECONDS", "3"))
+    for attempt in Retrying(
+        retry=retry_if_exception_type(BackendUnavailable),
+        stop=stop_after_attempt(attempts) | stop_after_delay(budget),
+        wait=wait_exponential(multiplier=0.2, max=1.0),
+        reraise=True,
+    ):
+        with attempt:
+            if attempt.retry_state.attempt_number > 1:
+                logger.info(
+                    "retrying a submission (attempt %d)", attempt.retry_state.attempt_number
+                )
+            return get_client().create_request(payload, idempotency_key=key)
+    raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
+
+
 def submit(
     kind: RequestKind, dispatcher: CollectingDispatcher, tracker: Tracker
 ) -> list[EventType]:
-    """Send the request once; on a fault keep everything for an exact retry."""
-    key = tracker.get_slot("idempotency_key") or f"{tracker.sender_id}:{uuid.uuid4().hex}"
+    """Send the request (with bounded retries); on a fault keep everything for an exact retry."""
+    # fixed when the read-back was shown; minted here only for conversations older than that
+    key = tracker.get_slot("idempotency_key") or new_idempotency_key(tracker.sender_id)
     try:
-        created = get_client().create_request(build_payload(kind, tracker), idempotency_key=key)
+        created = create_with_retries(build_payload(kind, tracker), key)
     except BackendUnavailable:
         dispatcher.utter_message(response="utter_backend_unavailable")
         return [
@@ -129,7 +167,12 @@ class ActionAskRequestConfirmed(Action):
             "无误请回复“确认提交”；要修改就直接说，例如“手机号改成13912345678”。",
             buttons=CONFIRM_BUTTONS,
         )
-        return []
+        # The key is fixed now, before any attempt: whatever happens to the
+        # submission (a lost answer, a dead action server, "重试", a second
+        # "确认提交"), every attempt for this request carries the same key.
+        if tracker.get_slot("idempotency_key"):
+            return []
+        return [SlotSet("idempotency_key", new_idempotency_key(tracker.sender_id))]
 
 
 class ActionSubmitRequest(Action):
@@ -167,10 +210,26 @@ class ActionRetrySubmission(Action):
     ) -> list[EventType]:
         """Resubmit the kept details; the backend returns the same request if it got it."""
         kind = KINDS.get(tracker.get_slot("request_kind") or "")
-        if kind is None or not tracker.get_slot("submission_pending"):
+        if kind is None or not _awaiting_outcome(tracker):
             dispatcher.utter_message(response="utter_nothing_to_retry")
             return []
         return submit(kind, dispatcher, tracker)
+
+
+def _awaiting_outcome(tracker: Tracker) -> bool:
+    """Tell whether a confirmed request has not been acknowledged with a number yet.
+
+    Either the backend was unreachable (``submission_pending``), or the submit
+    action itself never reported back (the action server died or was too slow,
+    and Rasa lost its events): the request is still confirmed and keyed.
+    """
+    if tracker.get_slot("submission_pending"):
+        return True
+    return (
+        tracker.get_slot("request_confirmed") is True
+        and bool(tracker.get_slot("idempotency_key"))
+        and tracker.active_loop_name is None
+    )
 
 
 class ActionAbandonRequest(Action):

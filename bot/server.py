@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("usage: python -m bot.server  (settings come from the environment)", file=sys.stderr)
         return 2
     settings = load_settings()
-    serve(create_app(settings), settings)
+    serve(create_app(settings), settings, factory="bot.server:create_app")
     return 0
 
 

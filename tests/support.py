@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from bot.common.secrets import generated_env
-from bot.launcher import ROOT, Stack, default_env
+from bot.launcher import BACKEND_BIN, ROOT, Stack, default_env
+from bot.topology import Topology, haproxy_binary, prod_env
 
 MODEL = ROOT / "models" / "yucai.tar.gz"
 
@@ -76,3 +79,94 @@ def running_stack(
         yield stack
     finally:
         stack.stop()
+
+
+@contextmanager
+def running_topology(
+    log_dir: Path, name: str, extra_env: dict[str, str] | None = None
+) -> Iterator[Topology]:
+    """Start the production topology (``make run-prod``) on free ports and fresh databases.
+
+    The backend and tracker databases are new for this run (other developers
+    share the PostgreSQL server) and dropped afterwards; Redis keys carry a
+    prefix of this run. ``extra_env`` may point a service elsewhere (a fault proxy).
+    """
+    if not MODEL.exists():
+        raise RuntimeError("no trained model: run `make train` (make test does it)")
+    run = f"{name}_{uuid.uuid4().hex[:8]}"
+    env = default_env()
+    env.update(
+        {
+            "BACKEND_PORT": str(free_port()),
+            "YUCAI_PUBLIC_PORT": str(free_port()),
+            "YUCAI_INTERNAL_PORT": str(free_port()),
+            "ACTION_LB_PORT": str(free_port()),
+            "HAPROXY_STATS_PORT": str(free_port()),
+            "RASA_PORT_1": str(free_port()),
+            "RASA_PORT_2": str(free_port()),
+            "ACTION_SERVER_PORT_1": str(free_port()),
+            "ACTION_SERVER_PORT_2": str(free_port()),
+            "BACKEND_DB_NAME": f"yucai_{run}",
+            "TRACKER_DB_NAME": f"yucai_{run}_rasa",
+            "REDIS_KEY_PREFIX": run.replace("_", ""),
+            "RABBITMQ_QUEUE": f"yucai_events_{run}",
+            "RABBITMQ_EXCHANGE": f"yucai-events-{run}",
+            "BACKEND_API_TOKEN": f"{name}-backend-token",
+            "RASA_API_TOKEN": f"{name}-rasa-token",
+            "SERVICE_HOURS": "mon-sun 00:00-24:00",
+            "STARTUP_TIMEOUT": "600",
+            **(extra_env or {}),
+        }
+    )
+    topology = Topology(env=prod_env(env), model=MODEL, log_dir=log_dir)
+    try:
+        topology.provision()
+        topology.start()
+        yield topology
+    finally:
+        topology.stop()
+        for database in (env["BACKEND_DB_NAME"], env["TRACKER_DB_NAME"]):
+            subprocess.run(
+                [str(BACKEND_BIN / "python"), "-m", "bot.backend.cli", "provision-postgres",
+                 "--role", "unused", "--database", database, "--drop"],
+                cwd=ROOT, env=topology.env, check=False, capture_output=True,
+            )  # fmt: skip
+        drop_broker_objects(topology.env)
+
+
+def drop_broker_objects(env: dict[str, str]) -> None:
+    """Delete a test run's RabbitMQ queue and exchange (the server is shared)."""
+    import asyncio
+
+    import aio_pika  # the Rasa environment's; tests that start a topology run there
+
+    port = int(env.get("RABBITMQ_DIRECT_PORT") or env["RABBITMQ_PORT"])
+
+    async def drop() -> None:
+        connection = await aio_pika.connect(
+            host=env["RABBITMQ_HOST"], port=port,
+            login=env["RABBITMQ_USER"], password=env["RABBITMQ_PASSWORD"], timeout=10,
+        )  # fmt: skip
+        async with connection:
+            channel = await connection.channel()
+            await channel.queue_delete(env["RABBITMQ_QUEUE"])
+            await channel.exchange_delete(env["RABBITMQ_EXCHANGE"])
+
+    try:
+        asyncio.run(drop())
+    except Exception as exc:  # noqa: BLE001 - cleanup must not hide the test's outcome
+        print(f"could not remove the test's RabbitMQ queue: {exc!r}")
+
+
+def services_problem() -> str | None:
+    """Say which of PostgreSQL, Redis, RabbitMQ and HAProxy is missing, or None."""
+    for service, port in (("PostgreSQL", 5432), ("Redis", 6379), ("RabbitMQ", 5672)):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        except OSError:
+            return f"{service} is not listening on 127.0.0.1:{port}"
+    try:
+        haproxy_binary()
+    except RuntimeError as exc:
+        return str(exc)
+    return None

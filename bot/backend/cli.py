@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -84,9 +85,13 @@ def run_purge(
         engine.dispose()
 
 
-def serve(app: FastAPI, settings: Settings) -> None:
+def serve(
+    app: FastAPI, settings: Settings, *, factory: str = "bot.backend.main:create_app"
+) -> None:
     """Serve ``app`` on BACKEND_HOST:BACKEND_PORT until stopped, logging through uvicorn.
 
+    With BACKEND_WORKERS > 1 each worker process builds its own app from
+    ``factory`` (an import string, as uvicorn needs), reading the same settings.
     Refuses to start (exit 2, one line on stderr) on a missing, placeholder or
     short secret.
     """
@@ -97,6 +102,18 @@ def serve(app: FastAPI, settings: Settings) -> None:
         raise SystemExit(2) from None
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["bot.backend"] = {"handlers": ["default"], "level": "INFO"}
+    if settings.backend_workers > 1:
+        # worker processes import the app themselves (each builds it from the environment)
+        uvicorn.run(
+            factory,
+            factory=True,
+            workers=settings.backend_workers,
+            host=settings.backend_host,
+            port=settings.backend_port,
+            log_config=log_config,
+            proxy_headers=False,
+        )
+        return
     uvicorn.run(
         app,
         host=settings.backend_host,
@@ -108,6 +125,19 @@ def serve(app: FastAPI, settings: Settings) -> None:
 
 def _serve(settings: Settings, _args: argparse.Namespace) -> int:
     serve(create_app(settings), settings)
+    return 0
+
+
+def _provision_postgres(_settings: Settings, args: argparse.Namespace) -> int:
+    from bot.backend import provision
+
+    if args.drop:
+        provision.drop(args.admin_url, database=args.database)
+    else:
+        password = os.environ.get(args.password_env) if args.password_env else None
+        provision.provision(
+            args.admin_url, role=args.role, database=args.database, password=password
+        )
     return 0
 
 
@@ -136,6 +166,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--conversation-days", type=int, default=None, help="对话闲置多少天后删除（默认取设置）"
     )
     purger.set_defaults(handler=_purge)
+    provisioner = commands.add_parser(
+        "provision-postgres", help="为一个服务建立独立的 PostgreSQL 角色和数据库（可重复执行）"
+    )
+    provisioner.add_argument("--role", required=True)
+    provisioner.add_argument("--database", required=True)
+    provisioner.add_argument(
+        "--admin-url",
+        default=os.environ.get(
+            "POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    provisioner.add_argument("--password-env", help="环境变量名：该角色的密码从这里读取")
+    provisioner.add_argument("--drop", action="store_true", help="删除该数据库（测试用）")
+    provisioner.set_defaults(handler=_provision_postgres)
     add_agent_commands(commands)
     return parser
 

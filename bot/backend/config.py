@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     backend_api_token: SecretStr = SecretStr("dev-backend-token")
     backend_host: str = "127.0.0.1"
     backend_port: int = Field(default=8000, ge=1, le=65535)
+    #: uvicorn worker processes (more than one needs PostgreSQL: SQLite has one writer)
+    backend_workers: int = Field(default=1, ge=1, le=16)
     timezone: str = "Asia/Shanghai"
     max_body_bytes: int = Field(default=65536, ge=1024)
     #: ``default`` (local development) or ``production`` (README: security)

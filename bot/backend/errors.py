@@ -14,6 +14,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -119,6 +121,18 @@ class PayloadTooLargeError(ApiError):
     default_message = "提交的内容过大，请精简后再试。"
 
 
+#: how long a client should wait before retrying after a 503
+RETRY_AFTER_SECONDS = 5
+
+
+class ServiceUnavailableError(ApiError):
+    """The database cannot be reached right now; the same call may succeed shortly."""
+
+    status_code = 503
+    code = "service_unavailable"
+    default_message = "系统繁忙，请稍后再试。"
+
+
 _HTTP_STATUS_ERRORS: dict[int, tuple[str, str]] = {
     400: ("bad_request", "请求格式有误，请核对后再试。"),
     401: (UnauthorizedError.code, UnauthorizedError.default_message),
@@ -143,6 +157,8 @@ def error_response(exc: ApiError) -> JSONResponse:
     headers = dict(exc.headers)
     if exc.status_code == 401:
         headers["WWW-Authenticate"] = "Bearer"
+    if exc.status_code == 503:
+        headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
     return JSONResponse(
         error_body(exc.code, exc.message, exc.fields),
         status_code=exc.status_code,
@@ -168,6 +184,28 @@ def log_unexpected(exc: BaseException, scope: Scope) -> None:
 async def _handle_api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     return error_response(exc)
+
+
+async def _handle_database_error(request: Request, exc: Exception) -> JSONResponse:
+    """Connection-level database failures become 503 + Retry-After; other DB errors stay 500.
+
+    A lost or refused connection (``connection_invalidated``, OperationalError,
+    an exhausted pool) is temporary: the transaction was rolled back, nothing was
+    half-saved, and the client may retry with the same idempotency key.
+    """
+    temporary = isinstance(exc, OperationalError | PoolTimeoutError) or bool(
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+    if temporary:
+        logger.warning(
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.url.path,
+            type(exc).__name__,
+        )
+        return error_response(ServiceUnavailableError())
+    log_unexpected(exc, request.scope)
+    return _internal_error_response()
 
 
 async def _handle_validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -222,5 +260,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """Map every kind of error to the JSON error shape."""
     app.add_exception_handler(ApiError, _handle_api_error)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
+    app.add_exception_handler(DBAPIError, _handle_database_error)
+    app.add_exception_handler(PoolTimeoutError, _handle_database_error)
     app.add_exception_handler(StarletteHTTPException, _handle_http_error)
     app.add_middleware(CatchAllMiddleware)

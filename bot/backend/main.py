@@ -13,12 +13,14 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
 
 import bot.backend.models  # noqa: F401 - register every table with the mappers
 from bot.backend.config import Settings
 from bot.backend.consent.router import router as consent_router
 from bot.backend.db import create_db_engine, create_session_factory
-from bot.backend.errors import install_error_handlers
+from bot.backend.errors import RETRY_AFTER_SECONDS, install_error_handlers
 from bot.backend.handoffs.router import router as handoff_router
 from bot.backend.handoffs.sweeper import sweep_forever
 from bot.backend.limits import BodySizeLimitMiddleware
@@ -112,6 +114,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         """Answer liveness probes without touching the database."""
         return {"status": "ok"}
+
+    @app.get("/ready", tags=["health"])
+    def ready() -> JSONResponse:
+        """Answer readiness probes: 200 only while the database answers a query.
+
+        The backend uses no Redis and no broker; those are checked by the Rasa
+        side's own readiness (bot/serving).
+        """
+        try:
+            with app.state.session_factory() as session:
+                session.execute(text("select 1"))
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+            return JSONResponse(
+                {"status": "unavailable", "database": type(exc).__name__},
+                status_code=503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        return JSONResponse({"status": "ok", "database": "ok"})
 
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     install_error_handlers(app)

@@ -25,7 +25,7 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from bot.channels.rate_limit import SLOW_DOWN, ChatLimits
 from bot.channels.web_auth import TokenError, WebChatSettings
@@ -172,13 +172,23 @@ class WebChatInput(SocketIOInput):
             session_persistence=credentials.get("session_persistence", True),
             socketio_path=credentials.get("socketio_path", "/socket.io"),
             metadata_key=credentials.get("metadata_key", "customData"),
+            redis_url=credentials.get("redis_url") or os.environ.get("WEBCHAT_REDIS_URL") or None,
         )
 
-    def __init__(self, settings: WebChatSettings, **kwargs: Any) -> None:
-        """Keep the settings; everything else is Rasa's socket.io channel."""
+    def __init__(
+        self, settings: WebChatSettings, *, redis_url: str | None = None, **kwargs: Any
+    ) -> None:
+        """Keep the settings; everything else is Rasa's socket.io channel.
+
+        With ``redis_url`` (WEBCHAT_REDIS_URL) every emit goes through Redis
+        pub/sub, so a reply sent by one Rasa instance (an agent's message,
+        appended through another instance's HTTP API) reaches the socket held
+        by whichever instance the browser is connected to.
+        """
         super().__init__(**kwargs)
         self.settings = settings
         self.limits = ChatLimits.from_env()
+        self.redis_url = redis_url
 
     def get_output_channel(self) -> OutputChannel | None:
         """Let reminders and external events use the same reply shaping."""
@@ -187,9 +197,13 @@ class WebChatInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Wire the socket.io events; a refused message gets a reply, never silence."""
         settings, namespace = self.settings, self.namespace
+        manager = (
+            AsyncRedisManager(self.redis_url, channel="yucai-webchat") if self.redis_url else None
+        )
         sio = AsyncServer(
             async_mode="sanic",
             cors_allowed_origins=lambda origin, _environ: settings.origin_allowed(origin),
+            client_manager=manager,
         )
         self.sio = sio
         bp = _PageBlueprint(sio, self.socketio_path, "webchat_socketio", __name__)

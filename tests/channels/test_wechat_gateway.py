@@ -139,3 +139,26 @@ def test_a_user_over_the_chat_limit_gets_a_polite_reply(
     replies = [opened(reply)["Content"] for reply in run(scenario())]
     assert replies == ["您好！", "您好！", SLOW_DOWN]
     assert len(assistant.heard) == 2  # the third never reached Rasa
+
+
+def test_a_retry_reaching_another_instance_sends_the_answer_through_the_api(
+    wechat_api: FakeWeChatApi, tmp_path: Path
+) -> None:
+    # two Rasa instances share the store (Redis in production, a SQLite file here)
+    pusher, assistant = WeChatPusher("unused"), Assistant(delay=0.4, answer="已收到")
+    xml = pusher.text(USER, "确认提交", "3101")
+
+    async def scenario() -> list[Any]:
+        settings = settings_for(wechat_api, tmp_path, reply_within_seconds=2)
+        first, other = gateway_for(settings, tmp_path), gateway_for(settings, tmp_path)
+        running = asyncio.ensure_future(push(first, xml, assistant))
+        await asyncio.sleep(0.1)
+        retry, _ = await push(other, xml, assistant)  # WeChat gave up on the first connection
+        replies = [(await running)[0], retry]
+        await first.close()
+        await other.close()
+        return replies
+
+    assert run(scenario()) == [SUCCESS, SUCCESS]  # not into the abandoned connection
+    assert len(assistant.heard) == 1
+    assert wechat_api.texts_to(USER) == ["已收到"]

@@ -113,3 +113,17 @@ def test_the_store_url_picks_the_backend(tmp_path: Path) -> None:
     assert isinstance(open_store(REDIS_URL, seen_ttl=1, choice_ttl=1), RedisStore)
     with pytest.raises(ValueError):
         open_store("mysql://x", seen_ttl=1, choice_ttl=1)
+
+
+def test_a_retry_noted_by_one_instance_is_seen_by_another(make_store: StoreFactory) -> None:
+    async def scenario() -> tuple[bool, bool, bool]:
+        one, two = make_store(), make_store()
+        try:
+            before = await two.was_retried("msg:7")
+            await one.mark_retried("msg:7")
+            return before, await two.was_retried("msg:7"), await two.was_retried("msg:8")
+        finally:
+            await one.close()
+            await two.close()
+
+    assert asyncio.run(scenario()) == (False, True, False)

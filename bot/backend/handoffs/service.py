@@ -242,6 +242,24 @@ def messages(session: Session, *, handoff: Handoff) -> list[HandoffMessage]:
     )
 
 
+def take_for_timeout(session: Session, *, handoff_id: int, now: datetime) -> bool:
+    """Close a still-waiting handoff, uncommitted; False if someone else got there first.
+
+    The caller commits once the user has been told, or rolls back; until then
+    the row stays locked, so a claim racing this one waits and then loses.
+    """
+    result = session.execute(
+        update(Handoff)
+        .where(Handoff.id == handoff_id, Handoff.status == "waiting")
+        .values(status="closed", closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        return False
+    return True
+
+
 def close(session: Session, *, handoff: Handoff, now: datetime) -> Handoff:
     """Mark the conversation as back with the bot."""
     handoff.status = "closed"

@@ -32,13 +32,25 @@ SWEEP_EVERY_SECONDS = 5.0
 def sweep_once(
     factory: sessionmaker[Session], rasa: RasaClient, *, now: datetime, wait: timedelta
 ) -> int:
-    """Release every handoff waiting longer than ``wait``; return how many were released."""
-    released = 0
+    """Release every handoff waiting longer than ``wait``; return how many were released.
+
+    Each release is a conditional update (``waiting`` → ``closed``) held open
+    while the user is told: a concurrent claim or another backend worker's
+    sweeper waits on the row and then finds it no longer waiting, so exactly
+    one party closes the chat and the user is told once. If Rasa cannot be
+    reached the update is rolled back and the next round tries again.
+    """
     with factory() as session:
         stale = session.scalars(
-            select(Handoff).where(Handoff.status == "waiting", Handoff.created_at < now - wait)
+            select(Handoff.id).where(Handoff.status == "waiting", Handoff.created_at < now - wait)
         ).all()
-        for handoff in stale:
+    released = 0
+    for handoff_id in stale:
+        with factory() as session:
+            if not service.take_for_timeout(session, handoff_id=handoff_id, now=now):
+                continue  # claimed by an agent or released by another sweeper meanwhile
+            handoff = session.get(Handoff, handoff_id)
+            assert handoff is not None
             try:
                 rasa.append(
                     handoff.sender_id,
@@ -50,10 +62,11 @@ def sweep_once(
                     deliver=True,
                 )
             except AssistantUnavailableError:
-                logger.warning("handoff %s timed out but Rasa is unreachable; retrying", handoff.id)
+                session.rollback()
+                logger.warning("handoff %s timed out but Rasa is unreachable; retrying", handoff_id)
                 continue
             service.add_message(session, handoff=handoff, author="system", text=TIMED_OUT, now=now)
-            service.close(session, handoff=handoff, now=now)
+            session.commit()
             released += 1
     return released
 

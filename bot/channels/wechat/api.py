@@ -2,7 +2,9 @@
 
 An access token is fetched once and cached until shortly before it expires;
 a token WeChat reports as expired or invalid is fetched again and the send is
-retried once. The base URL is configurable so tests can point it at a fake.
+retried once. With the WeChat store on Redis the token is held there for
+every instance (``token.SharedToken``). The base URL is configurable so tests
+can point it at a fake.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import aiohttp
 
 from bot.channels.wechat.settings import WECOM, WeChatSettings
+from bot.channels.wechat.token import SharedToken, TokenHolderUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +41,11 @@ class CustomerServiceApi:
         self._token: str | None = None
         self._token_expires_at = 0.0
         self._token_lock = asyncio.Lock()
+        self._shared = (
+            SharedToken(settings.store_url, settings.app_id)
+            if settings.store_url.startswith(("redis://", "rediss://", "unix://"))
+            else None
+        )
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -67,27 +75,39 @@ class CustomerServiceApi:
     async def access_token(self, *, refresh: bool = False) -> str:
         """Return a cached token, fetching a new one when needed (one fetch at a time)."""
         async with self._token_lock:
+            if self._shared is not None:
+                stale = self._token if refresh else None
+                try:
+                    self._token = await self._shared.get(self._fetch_token, stale=stale)
+                    return self._token
+                except TokenHolderUnavailable as exc:
+                    logger.warning("shared WeChat token unavailable (%s); fetching our own", exc)
             if not refresh and self._token and time.monotonic() < self._token_expires_at:
                 return self._token
-            s = self.settings
-            if s.mode == WECOM:
-                path, params = "/cgi-bin/gettoken", {"corpid": s.app_id, "corpsecret": s.app_secret}
-            else:
-                path = "/cgi-bin/token"
-                params = {
-                    "grant_type": "client_credential",
-                    "appid": s.app_id,
-                    "secret": s.app_secret,
-                }
-            data = await self._call("GET", path, params=params)
-            token = data.get("access_token")
-            if not token:
-                raise DeliveryFailed(f"no access token (errcode {data.get('errcode')})")
-            lifetime = int(data.get("expires_in", 7200))
-            self._token = str(token)
-            self._token_expires_at = time.monotonic() + max(60, lifetime - TOKEN_MARGIN_SECONDS)
-            logger.info("fetched a WeChat access token valid for %ss", lifetime)
+            token, lifetime = await self._fetch_token()
+            self._token = token
+            self._token_expires_at = time.monotonic() + lifetime
             return self._token
+
+    async def _fetch_token(self) -> tuple[str, int]:
+        """Ask WeChat for a new token; return it and how long to keep it."""
+        s = self.settings
+        if s.mode == WECOM:
+            path, params = "/cgi-bin/gettoken", {"corpid": s.app_id, "corpsecret": s.app_secret}
+        else:
+            path = "/cgi-bin/token"
+            params = {
+                "grant_type": "client_credential",
+                "appid": s.app_id,
+                "secret": s.app_secret,
+            }
+        data = await self._call("GET", path, params=params)
+        token = data.get("access_token")
+        if not token:
+            raise DeliveryFailed(f"no access token (errcode {data.get('errcode')})")
+        lifetime = int(data.get("expires_in", 7200))
+        logger.info("fetched a WeChat access token valid for %ss", lifetime)
+        return str(token), max(60, lifetime - TOKEN_MARGIN_SECONDS)
 
     def _message(self, user: str, content: str) -> tuple[str, dict[str, Any]]:
         body: dict[str, Any] = {"touser": user, "msgtype": "text", "text": {"content": content}}
@@ -115,6 +135,8 @@ class CustomerServiceApi:
         raise AssertionError("unreachable")
 
     async def close(self) -> None:
-        """Close the HTTP session."""
+        """Close the HTTP session and the shared token's connections."""
         if self._session is not None:
             await self._session.close()
+        if self._shared is not None:
+            await self._shared.close()

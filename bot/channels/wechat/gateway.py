@@ -152,6 +152,11 @@ class WeChatGateway:
             pending = self._pending.get(key)
             if pending is not None:
                 pending.retried = True
+            else:  # the turn may be running on another instance: tell it through the store
+                try:
+                    await self.store.mark_retried(key)
+                except StoreError as exc:
+                    logger.warning("cannot note a WeChat retry (%s)", exc)
             logger.info("WeChat retry of %s ignored", key)
             return SUCCESS
         inbound = classify(fields)
@@ -175,7 +180,12 @@ class WeChatGateway:
         passive = False
         try:
             await asyncio.wait({turn}, timeout=self.settings.reply_within_seconds)
-            if turn.done() and not turn.cancelled() and not pending.retried:
+            if (
+                turn.done()
+                and not turn.cancelled()
+                and not pending.retried
+                and not await self._retried_elsewhere(key)
+            ):
                 parts = turn.result()
                 if len(parts) <= 1:
                     passive = True
@@ -186,6 +196,14 @@ class WeChatGateway:
                 self._pending.pop(key, None)
             else:
                 self._spawn(self._deliver_later(key, user, turn))
+
+    async def _retried_elsewhere(self, key: str) -> bool:
+        """Tell whether another instance saw WeChat retry this message (the store says)."""
+        try:
+            return await self.store.was_retried(key)
+        except StoreError as exc:
+            logger.warning("cannot check for WeChat retries (%s); answering passively", exc)
+            return False
 
     async def _with_choice(self, user: str, text: str) -> str:
         """Replace a bare option number with the payload of that option."""

@@ -1,9 +1,12 @@
-"""What must survive a restart: MsgIds already taken, and each user's options.
+"""What must survive a restart: MsgIds already taken, retries seen, and each user's options.
 
 SQLite by default (`make run` needs nothing else), Redis when
 WECHAT_STORE_URL says so. Claiming a MsgId is one atomic statement in both,
 so a retry that arrives while the first copy is still being answered, in this
-process or another, never starts a second turn.
+process or another, never starts a second turn. A retry that reaches another
+instance is also noted (``mark_retried``), so the instance running the turn
+knows WeChat gave up on the first connection and sends the answer through the
+API instead of into that dead connection.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ SCHEMA = (
     "create table if not exists wechat_seen (key text primary key, expires_at real not null)",
     "create table if not exists wechat_choice ("
     " user_key text primary key, payloads text not null, expires_at real not null)",
+    "create table if not exists wechat_retried (key text primary key, expires_at real not null)",
 )
 PURGE_EVERY = 500
 
@@ -33,6 +37,12 @@ class MessageStore(Protocol):
 
     async def claim(self, key: str) -> bool:
         """Return True only for the first caller with this key (within the TTL)."""
+
+    async def mark_retried(self, key: str) -> None:
+        """Note that WeChat retried this message (seen by whichever instance runs the turn)."""
+
+    async def was_retried(self, key: str) -> bool:
+        """Tell whether a retry of this message was noted anywhere."""
 
     async def save_choices(self, user_key: str, payloads: list[str]) -> None:
         """Remember the payloads behind the numbered options just shown."""
@@ -69,6 +79,7 @@ class SqliteStore:
     def _purge(self, now: float) -> None:
         self._run("delete from wechat_seen where expires_at < ?", (now,))
         self._run("delete from wechat_choice where expires_at < ?", (now,))
+        self._run("delete from wechat_retried where expires_at < ?", (now,))
 
     def _claim(self, key: str) -> bool:
         now = time.time()
@@ -86,6 +97,23 @@ class SqliteStore:
     async def claim(self, key: str) -> bool:
         """Insert the key unless a live copy exists; True if this call inserted it."""
         return await asyncio.to_thread(self._claim, key)
+
+    async def mark_retried(self, key: str) -> None:
+        """Record the retry until the MsgId itself would expire."""
+        await asyncio.to_thread(
+            self._run,
+            "insert or replace into wechat_retried (key, expires_at) values (?, ?)",
+            (key, time.time() + self._seen_ttl),
+        )
+
+    async def was_retried(self, key: str) -> bool:
+        """Look the retry up."""
+        cursor = await asyncio.to_thread(
+            self._run,
+            "select 1 from wechat_retried where key = ? and expires_at >= ?",
+            (key, time.time()),
+        )
+        return cursor.fetchone() is not None
 
     async def save_choices(self, user_key: str, payloads: list[str]) -> None:
         """Replace (or with no payloads, forget) the user's options."""
@@ -136,6 +164,20 @@ class RedisStore:
         except Exception as exc:  # redis raises its own hierarchy plus OSError
             raise StoreError(str(exc)) from exc
         return bool(created)
+
+    async def mark_retried(self, key: str) -> None:
+        """SET with the MsgId's lifetime: every instance sees it."""
+        try:
+            await self._redis.set(f"{self._prefix}retried:{key}", 1, ex=self._seen_ttl)
+        except Exception as exc:
+            raise StoreError(str(exc)) from exc
+
+    async def was_retried(self, key: str) -> bool:
+        """GET the marker."""
+        try:
+            return bool(await self._redis.exists(f"{self._prefix}retried:{key}"))
+        except Exception as exc:
+            raise StoreError(str(exc)) from exc
 
     async def save_choices(self, user_key: str, payloads: list[str]) -> None:
         """Replace (or with no payloads, forget) the user's options."""

@@ -1,0 +1,1 @@
+"""How a Rasa instance of the production topology is served (``python -m bot.serving``)."""

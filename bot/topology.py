@@ -1,0 +1,288 @@
+"""Start, watch and stop the production topology on one machine (``make run-prod``).
+
+Two of everything that can be two, on the shared services:
+
+    HAProxy (public: /chat, /socket.io, WeChat; internal: REST, Rasa API; actions)
+      ├── Rasa ×2 (python -m bot.serving: fail-closed tracker store, bounded actions, /ready)
+      │     tracker store PostgreSQL (own database and role), lock store Redis,
+      │     event broker RabbitMQ, socket.io client manager Redis, WeChat store Redis
+      ├── action server ×2 (rasa-sdk), behind HAProxy's actions listener
+      └── backend (FastAPI, two uvicorn workers) on PostgreSQL (own database and role)
+
+Standard library only, like ``bot.launcher``, whose ``Service`` it reuses. The
+tests start the same thing through ``tests.support.running_topology``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from bot.launcher import BACKEND_BIN, RASA_BIN, ROOT, Service, _healthy, default_env
+
+DEPLOY = ROOT / "deploy"
+HAPROXY_CONFIG = DEPLOY / "haproxy" / "haproxy.cfg"
+ENDPOINTS = DEPLOY / "endpoints.prod.yml"
+CREDENTIALS = DEPLOY / "credentials.prod.yml"
+
+
+def prod_env(base: dict[str, str]) -> dict[str, str]:
+    """Derive every process's settings from the PROD/PostgreSQL/Redis/RabbitMQ variables."""
+    env = dict(base)
+    pg_host, pg_port = env.get("POSTGRES_HOST", "127.0.0.1"), env.get("POSTGRES_PORT", "5432")
+    env.setdefault("TRACKER_DB_HOST", pg_host)
+    env.setdefault("TRACKER_DB_PORT", pg_port)
+    password = env.get("BACKEND_DB_PASSWORD", "")
+    auth = f"{env['BACKEND_DB_USER']}:{password}" if password else env["BACKEND_DB_USER"]
+    env["DATABASE_URL"] = (
+        f"postgresql+psycopg://{auth}@{pg_host}:{pg_port}/{env['BACKEND_DB_NAME']}"
+    )
+    redis = f"redis://{env['REDIS_HOST']}:{env['REDIS_PORT']}"
+    env["WEBCHAT_REDIS_URL"] = env.get("WEBCHAT_REDIS_URL") or (
+        f"{redis}/{env.get('REDIS_WEBCHAT_DB', '2')}"
+    )
+    env["WECHAT_STORE_URL"] = env.get("PROD_WECHAT_STORE_URL") or (
+        f"{redis}/{env.get('REDIS_WECHAT_DB', '3')}"
+    )
+    env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{env['ACTION_LB_PORT']}/webhook"
+    env["BACKEND_URL"] = env.get("ACTIONS_BACKEND_URL") or f"http://127.0.0.1:{env['BACKEND_PORT']}"
+    # an action (with its retries) must end before Rasa stops waiting for it
+    action_timeout = float(env.get("ACTION_TIMEOUT_SECONDS", "4"))
+    env["BACKEND_CONNECT_TIMEOUT"] = "1"
+    env["BACKEND_READ_TIMEOUT"] = f"{action_timeout / 2:g}"
+    env["SUBMIT_RETRY_SECONDS"] = f"{action_timeout * 0.6:g}"
+    env["BACKEND_WORKERS"] = env.get("PROD_BACKEND_WORKERS", "2")
+    env["TICKET_LOCK_LIFETIME"] = env.get("PROD_TICKET_LOCK_LIFETIME", "30")
+    # the backend's console reaches Rasa's HTTP API through HAProxy's internal listener
+    env["RASA_HOST"], env["RASA_PORT"] = "127.0.0.1", env["YUCAI_INTERNAL_PORT"]
+    public = env["YUCAI_PUBLIC_PORT"]
+    origins = [o for o in env.get("WEBCHAT_ALLOWED_ORIGINS", "").split(",") if o]
+    origins += [f"http://127.0.0.1:{public}", f"http://localhost:{public}"]
+    env["WEBCHAT_ALLOWED_ORIGINS"] = ",".join(origins)
+    env.setdefault("SANIC_HOST", "127.0.0.1")
+    # Rasa's telemetry would send crash reports (with their data) to Sentry abroad
+    env["RASA_TELEMETRY_ENABLED"] = "false"
+    return env
+
+
+def haproxy_binary() -> str:
+    """Return HAProxy's path, or explain how to get it."""
+    found = shutil.which("haproxy") or (
+        "/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None
+    )
+    if found is None:
+        raise RuntimeError(
+            "HAProxy is not installed: `make run-prod` installs it (apt-get install haproxy)"
+        )
+    return found
+
+
+@dataclass
+class Topology:
+    """Every process of the production topology, wired through HAProxy."""
+
+    env: dict[str, str]
+    model: Path
+    log_dir: Path | None = None
+    services: list[Service] = field(default_factory=list)
+
+    @property
+    def public_url(self) -> str:
+        """Return the one public listener (web chat, socket.io, WeChat)."""
+        return f"http://127.0.0.1:{self.env['YUCAI_PUBLIC_PORT']}"
+
+    @property
+    def internal_url(self) -> str:
+        """Return the internal listener (REST channel, Rasa's HTTP API)."""
+        return f"http://127.0.0.1:{self.env['YUCAI_INTERNAL_PORT']}"
+
+    @property
+    def backend_url(self) -> str:
+        """Return the backend's base URL (internal only)."""
+        return f"http://127.0.0.1:{self.env['BACKEND_PORT']}"
+
+    def rasa_url(self, n: int) -> str:
+        """Return Rasa instance ``n``'s own URL (1 or 2)."""
+        return f"http://127.0.0.1:{self.env[f'RASA_PORT_{n}']}"
+
+    def provision(self) -> None:
+        """Give the backend and the tracker store their own role and database, then migrate."""
+        python = str(BACKEND_BIN / "python")
+        for role, database, secret in (
+            (self.env["BACKEND_DB_USER"], self.env["BACKEND_DB_NAME"], "BACKEND_DB_PASSWORD"),
+            (self.env["TRACKER_DB_USER"], self.env["TRACKER_DB_NAME"], "TRACKER_DB_PASSWORD"),
+        ):
+            command = [python, "-m", "bot.backend.cli", "provision-postgres", "--role", role,
+                       "--database", database, "--password-env", secret]  # fmt: skip
+            subprocess.run(command, cwd=ROOT, env=self.env, check=True)
+        subprocess.run(
+            [python, "-m", "bot.backend.cli", "init-db"], cwd=ROOT, env=self.env, check=True
+        )
+
+    def _rasa(self, n: int) -> Service:
+        port = self.env[f"RASA_PORT_{n}"]
+        command = [str(RASA_BIN / "python"), "-m", "bot.serving", "run", "--enable-api",
+                   "--auth-token", self.env["RASA_API_TOKEN"], "--interface", "127.0.0.1",
+                   "--port", port, "--model", str(self.model), "--endpoints", str(ENDPOINTS),
+                   "--credentials", str(CREDENTIALS),
+                   "--logging-config-file", str(ROOT / "bot" / "logging.yml")]  # fmt: skip
+        return Service(f"rasa{n}", command, f"http://127.0.0.1:{port}/ready")
+
+    def _actions(self, n: int) -> Service:
+        port = self.env[f"ACTION_SERVER_PORT_{n}"]
+        logging_config = str(ROOT / "bot" / "logging.yml")
+        command = [str(RASA_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+                   "--port", port, "--logging-config_file", logging_config]  # fmt: skip
+        return Service(f"actions{n}", command, f"http://127.0.0.1:{port}/health")
+
+    def start(self) -> None:
+        """Start the backend, the action servers, both Rasa instances, then HAProxy."""
+        timeout = float(self.env.get("STARTUP_TIMEOUT", "180"))
+        backend = Service(
+            "backend",
+            [str(BACKEND_BIN / "python"), "-m", "bot.server"],
+            f"{self.backend_url}/ready",
+        )
+        haproxy = Service(
+            "haproxy",
+            [haproxy_binary(), "-db", "-f", str(HAPROXY_CONFIG)],
+            f"http://127.0.0.1:{self.env['HAPROXY_STATS_PORT']}/stats",
+        )
+        # each group starts together (two cores: Rasa's model loads overlap well enough)
+        for group in (
+            [backend, self._actions(1), self._actions(2)],
+            [self._rasa(1), self._rasa(2)],
+            [haproxy],
+        ):
+            for service in group:
+                self.services.append(service)
+                self._spawn(service)
+            for service in group:
+                self._wait_ready(service, timeout)
+
+    def service(self, name: str) -> Service:
+        """Return the process called ``name`` (backend, actions1, rasa2, haproxy…)."""
+        return next(s for s in self.services if s.name == name)
+
+    def _spawn(self, service: Service) -> None:
+        out: IO[bytes] | None = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            out = open(self.log_dir / f"{service.name}.log", "ab")  # noqa: SIM115
+            service.log = out
+        service.process = subprocess.Popen(
+            service.command, cwd=ROOT, env=self.env, stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+        )  # fmt: skip
+
+    def _wait_ready(self, service: Service, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert service.process is not None
+            if service.process.poll() is not None:
+                raise RuntimeError(f"{service.name} exited with {service.process.returncode}")
+            if _healthy(service):
+                return
+            time.sleep(0.5)
+        raise TimeoutError(f"{service.name} not ready after {timeout:.0f}s")
+
+    def kill(self, name: str) -> None:
+        """``kill -9`` one process (fault tests): no goodbye, no flush."""
+        process = self.service(name).process
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+
+    def restart(self, name: str, *, graceful: bool = True) -> None:
+        """Stop one process (SIGTERM, or SIGKILL) and start it again on the same port."""
+        service = self.service(name)
+        process = service.process
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM if graceful else signal.SIGKILL)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if service.log:
+            service.log.close()
+        self._spawn(service)
+        self._wait_ready(service, float(self.env.get("STARTUP_TIMEOUT", "180")))
+
+    def stop(self) -> None:
+        """Stop every process in reverse order, politely first."""
+        for service in reversed(self.services):
+            process = service.process
+            if process is None or process.poll() is not None:
+                continue
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for service in self.services:
+            if service.log:
+                service.log.close()
+
+    def first_failure(self) -> str | None:
+        """Return the name of a process that has died, if any."""
+        for service in self.services:
+            if service.process is not None and service.process.poll() is not None:
+                return service.name
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the production topology until Ctrl-C."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--model", default=str(ROOT / "models" / "yucai.tar.gz"))
+    args = parser.parse_args(argv)
+    env = prod_env(default_env())
+    (ROOT / "var").mkdir(exist_ok=True)
+    topology = Topology(env=env, model=Path(args.model), log_dir=ROOT / "var" / "prod-logs")
+    stopping = False
+
+    def _stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        topology.provision()
+        topology.start()
+        print(
+            "\n渝才助手 (production topology) is running (Ctrl-C stops it):\n"
+            f"  web chat (public)   : open {topology.public_url}/chat\n"
+            f"  WeChat (public)     : {topology.public_url}/webhooks/wechat/webhook\n"
+            f"  REST + Rasa API     : {topology.internal_url} (internal; token RASA_API_TOKEN)\n"
+            f"  backend + console   : {topology.backend_url}/console/ (internal)\n"
+            f"  HAProxy stats       : http://127.0.0.1:{env['HAPROXY_STATS_PORT']}/stats\n"
+            f"  logs                : {topology.log_dir}\n",
+            flush=True,
+        )
+        while not stopping:
+            failed = topology.first_failure()
+            if failed:
+                print(f"{failed} stopped unexpectedly; shutting down.", file=sys.stderr)
+                return 1
+            time.sleep(1)
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        print("Stopping…", file=sys.stderr, flush=True)
+        topology.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
