@@ -26,15 +26,25 @@ RASA_SECRETS = (
 )
 
 
+def run_arguments(options: list[str]) -> list[str]:
+    """Return ``rasa run`` with ``options`` and the JWT secret, after checking the secrets.
+
+    Raises ``SecretError`` on a missing, placeholder or short secret. Used by
+    ``python -m bot.serving`` too, so the production topology's Rasa takes
+    the same JWTs and refuses the same weak secrets.
+    """
+    secret_rules.require_all(os.environ, RASA_SECRETS)
+    secret = os.environ["RASA_API_TOKEN"].strip()
+    return ["rasa", "run", *options, "--jwt-secret", secret, "--jwt-method", "HS256"]
+
+
 def main() -> int:
     """Check the secrets, then hand over to Rasa's own command line."""
     try:
-        secret_rules.require_all(os.environ, RASA_SECRETS)
+        sys.argv = run_arguments(sys.argv[1:])
     except secret_rules.SecretError as exc:
         print(exc, file=sys.stderr)
         return 2
-    secret = os.environ["RASA_API_TOKEN"].strip()
-    sys.argv = ["rasa", "run", *sys.argv[1:], "--jwt-secret", secret, "--jwt-method", "HS256"]
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -11,11 +11,20 @@ Two of everything that can be two, on the shared services:
 
 Standard library only, like ``bot.launcher``, whose ``Service`` it reuses. The
 tests start the same thing through ``tests.support.running_topology``.
+
+Secrets as for ``make run`` (``bot/common/secrets.py``): generated into the
+git-ignored ``.env`` the first time, refused when missing, placeholder or
+short. The topology runs the production profile (``YUCAI_PROFILE=production``):
+the REST channel is signed, request numbers random, the purge scheduled. Rasa's
+HTTP API takes JWTs signed with ``RASA_API_TOKEN`` in the ``Authorization``
+header, and Rasa calls the action servers (through HAProxy) with
+``ACTION_SERVER_TOKEN`` in the same header.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import signal
 import subprocess
@@ -25,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from bot.common import rasa_jwt
+from bot.common import secrets as secret_rules
 from bot.launcher import BACKEND_BIN, RASA_BIN, ROOT, Service, _healthy, default_env
 
 DEPLOY = ROOT / "deploy"
@@ -43,6 +54,17 @@ def prod_env(base: dict[str, str]) -> dict[str, str]:
     auth = f"{env['BACKEND_DB_USER']}:{password}" if password else env["BACKEND_DB_USER"]
     env["DATABASE_URL"] = (
         f"postgresql+psycopg://{auth}@{pg_host}:{pg_port}/{env['BACKEND_DB_NAME']}"
+    )
+    # the backend's purge cleans Rasa's conversations too: the tracker database
+    tracker_password = env.get("TRACKER_DB_PASSWORD", "")
+    tracker_auth = (
+        f"{env['TRACKER_DB_USER']}:{tracker_password}"
+        if tracker_password
+        else env["TRACKER_DB_USER"]
+    )
+    env["TRACKER_STORE_URL"] = (
+        f"postgresql+psycopg://{tracker_auth}@{env['TRACKER_DB_HOST']}:{env['TRACKER_DB_PORT']}"
+        f"/{env['TRACKER_DB_NAME']}"
     )
     redis = f"redis://{env['REDIS_HOST']}:{env['REDIS_PORT']}"
     env["WEBCHAT_REDIS_URL"] = env.get("WEBCHAT_REDIS_URL") or (
@@ -67,6 +89,12 @@ def prod_env(base: dict[str, str]) -> dict[str, str]:
     origins += [f"http://127.0.0.1:{public}", f"http://localhost:{public}"]
     env["WEBCHAT_ALLOWED_ORIGINS"] = ",".join(origins)
     env.setdefault("SANIC_HOST", "127.0.0.1")
+    # the production profile: REST signed (never open), random request numbers, the purge
+    env["YUCAI_PROFILE"] = "production"
+    env.setdefault("REST_CHANNEL", "signed")
+    env["REQUEST_NUMBERS"] = "random"
+    # one HAProxy in front: the chat limits count the browser's forwarded address
+    env.setdefault("SANIC_PROXIES_COUNT", "1")
     # Rasa's telemetry would send crash reports (with their data) to Sentry abroad
     env["RASA_TELEMETRY_ENABLED"] = "false"
     return env
@@ -112,6 +140,10 @@ class Topology:
         """Return Rasa instance ``n``'s own URL (1 or 2)."""
         return f"http://127.0.0.1:{self.env[f'RASA_PORT_{n}']}"
 
+    def rasa_headers(self, subject: str = "topology") -> dict[str, str]:
+        """Return a fresh ``Authorization`` header (a JWT) for Rasa's HTTP API."""
+        return rasa_jwt.auth_header(self.env["RASA_API_TOKEN"], subject=subject)
+
     def provision(self) -> None:
         """Give the backend and the tracker store their own role and database, then migrate."""
         python = str(BACKEND_BIN / "python")
@@ -128,8 +160,9 @@ class Topology:
 
     def _rasa(self, n: int) -> Service:
         port = self.env[f"RASA_PORT_{n}"]
-        command = [str(RASA_BIN / "python"), "-m", "bot.serving", "run", "--enable-api",
-                   "--auth-token", self.env["RASA_API_TOKEN"], "--interface", "127.0.0.1",
+        # `rasa run` with --jwt-secret added inside the process (bot/rasa_server.py)
+        command = [str(RASA_BIN / "python"), "-m", "bot.serving", "--enable-api",
+                   "--interface", "127.0.0.1",
                    "--port", port, "--model", str(self.model), "--endpoints", str(ENDPOINTS),
                    "--credentials", str(CREDENTIALS),
                    "--logging-config-file", str(ROOT / "bot" / "logging.yml")]  # fmt: skip
@@ -138,8 +171,9 @@ class Topology:
     def _actions(self, n: int) -> Service:
         port = self.env[f"ACTION_SERVER_PORT_{n}"]
         logging_config = str(ROOT / "bot" / "logging.yml")
-        command = [str(RASA_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
-                   "--port", port, "--logging-config_file", logging_config]  # fmt: skip
+        # rasa-sdk behind ACTION_SERVER_TOKEN (actions/server.py); /health stays open
+        command = [str(RASA_BIN / "python"), "-m", "actions.server",
+                   "--port", port, "--logging-config-file", logging_config]  # fmt: skip
         return Service(f"actions{n}", command, f"http://127.0.0.1:{port}/health")
 
     def start(self) -> None:
@@ -247,7 +281,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--model", default=str(ROOT / "models" / "yucai.tar.gz"))
     args = parser.parse_args(argv)
+    written = secret_rules.ensure_env_file(ROOT / ".env", os.environ)
+    if written:
+        print(f"已在 .env 中生成新的密钥 / generated into .env: {', '.join(written)}", flush=True)
     env = prod_env(default_env())
+    try:
+        secret_rules.require_all(env)
+    except secret_rules.SecretError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     (ROOT / "var").mkdir(exist_ok=True)
     topology = Topology(env=env, model=Path(args.model), log_dir=ROOT / "var" / "prod-logs")
     stopping = False
@@ -264,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             "\n渝才助手 (production topology) is running (Ctrl-C stops it):\n"
             f"  web chat (public)   : open {topology.public_url}/chat\n"
             f"  WeChat (public)     : {topology.public_url}/webhooks/wechat/webhook\n"
-            f"  REST + Rasa API     : {topology.internal_url} (internal; token RASA_API_TOKEN)\n"
+            f"  REST + Rasa API     : {topology.internal_url} (internal; JWT of RASA_API_TOKEN)\n"
             f"  backend + console   : {topology.backend_url}/console/ (internal)\n"
             f"  HAProxy stats       : http://127.0.0.1:{env['HAPROXY_STATS_PORT']}/stats\n"
             f"  logs                : {topology.log_dir}\n",

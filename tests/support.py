@@ -111,8 +111,10 @@ def running_topology(
             "REDIS_KEY_PREFIX": run.replace("_", ""),
             "RABBITMQ_QUEUE": f"yucai_events_{run}",
             "RABBITMQ_EXCHANGE": f"yucai-events-{run}",
-            "BACKEND_API_TOKEN": f"{name}-backend-token",
-            "RASA_API_TOKEN": f"{name}-rasa-token",
+            # every run has its own secrets (placeholders would not start)
+            **generated_env(),
+            # every test talks from 127.0.0.1: the per-address limit would count them all
+            "CHAT_TURNS_PER_MINUTE_PER_ADDRESS": "100000",
             "SERVICE_HOURS": "mon-sun 00:00-24:00",
             "STARTUP_TIMEOUT": "600",
             **(extra_env or {}),

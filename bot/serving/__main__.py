@@ -1,6 +1,9 @@
-"""Run ``rasa`` with the production changes: ``python -m bot.serving run --endpoints …``.
+"""Run ``rasa run`` with the production changes: ``python -m bot.serving --endpoints …``.
 
-Everything after ``bot.serving`` is Rasa's own command line. Before Rasa
+Everything after ``bot.serving`` is ``rasa run``'s own options. As
+``python -m bot.rasa_server`` it refuses a missing, placeholder or short
+secret and adds ``--jwt-secret`` inside the process (JWTs in the header
+only, no secret in ``ps``). Before Rasa
 starts, this process makes the tracker store fail closed and bounds custom
 actions (``fail_closed``) and adds ``GET /ready`` (``readiness``). The lock
 lifetime is Rasa's ``TICKET_LOCK_LIFETIME``; it must stay above
@@ -12,6 +15,8 @@ from __future__ import annotations
 import os
 import sys
 
+from bot.common import secrets as secret_rules
+from bot.rasa_server import run_arguments
 from bot.serving import fail_closed, readiness
 
 
@@ -24,11 +29,16 @@ def main() -> None:
             f"TICKET_LOCK_LIFETIME ({lock_lifetime:g}s) must be above "
             f"ACTION_TIMEOUT_SECONDS ({timeout:g}s)"
         )
+    try:
+        arguments = run_arguments(sys.argv[1:])
+    except secret_rules.SecretError as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(2)
     fail_closed.install(timeout)
     readiness.install()
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", *sys.argv[1:]]
+    sys.argv = arguments
     rasa_main()
 
 

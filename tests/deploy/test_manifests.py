@@ -21,10 +21,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 KUBERNETES_VERSION = "1.30.0"
-PUBLIC_PATHS = {"/chat", "/socket.io", "/webhooks/wechat/webhook"}
+PUBLIC_PATHS = {
+    "/chat", "/chat/privacy", "/chat/widget.js", "/chat/chat.css", "/chat/webchat.js",
+    "/socket.io", "/webhooks/wechat/webhook",
+}  # fmt: skip
 #: what the Secret ``yucai-secrets`` must hold (README "Running on a cluster")
 SECRET_KEYS = {
-    "BACKEND_API_TOKEN", "RASA_API_TOKEN", "WEBCHAT_SECRET", "BACKEND_DB_PASSWORD",
+    "BACKEND_API_TOKEN", "ACTION_SERVER_TOKEN", "RASA_API_TOKEN", "ID_NUMBER_KEY",
+    "TRACKER_STORE_URL", "WEBCHAT_SECRET", "BACKEND_DB_PASSWORD",
     "TRACKER_DB_PASSWORD", "REDIS_PASSWORD", "RABBITMQ_USER", "RABBITMQ_PASSWORD",
     "DATABASE_URL", "WEBCHAT_REDIS_URL", "WECHAT_STORE_URL", "WECHAT_APP_ID",
     "WECHAT_APP_SECRET", "WECHAT_TOKEN", "WECHAT_ENCODING_AES_KEY",
@@ -65,6 +69,20 @@ def test_every_deployment_has_readiness_and_liveness_probes_and_limits() -> None
     assert rasa["command"][-1] == "bot.serving"  # fail-closed Rasa, not plain `rasa run`
     backend = deployments["yucai-backend"]["spec"]["template"]["spec"]["containers"][0]
     assert backend["readinessProbe"]["httpGet"]["path"] == "/ready"
+
+
+def test_rasa_takes_jwts_and_the_action_servers_a_token() -> None:
+    deployments = by_kind("Deployment")
+    rasa = deployments["yucai-rasa"]["spec"]["template"]["spec"]["containers"][0]
+    assert "--auth-token" not in rasa["args"] and "run" not in rasa["args"]
+    actions = deployments["yucai-actions"]["spec"]["template"]["spec"]["containers"][0]
+    assert actions["command"][-1] == "actions.server"  # behind ACTION_SERVER_TOKEN
+    endpoints = yaml.safe_load((ROOT / "deploy" / "endpoints.prod.yml").read_text("utf-8"))
+    assert endpoints["action_endpoint"]["headers"] == {
+        "Authorization": "Bearer ${ACTION_SERVER_TOKEN}"
+    }
+    config = by_kind("ConfigMap")["yucai-config"]["data"]
+    assert config["YUCAI_PROFILE"] == "production" and config["REST_CHANNEL"] == "signed"
 
 
 def test_rasa_and_the_action_servers_autoscale_from_two() -> None:

@@ -2,9 +2,10 @@
 
 Run by tests/prod/test_topology.py (a 30-second smoke in ``make test``, a long
 run in ``make soak``) with the ops environment's locust, headless, against
-HAProxy's internal listener (the REST channel is not public)::
+HAProxy's internal listener (the REST channel is not public, and signed: each
+simulated user carries a user token signed with ``WEBCHAT_SECRET``)::
 
-    .venv/ops/bin/locust -f tests/load/locustfile.py --headless -u 6 -r 2 -t 30s \
+    WEBCHAT_SECRET=… .venv/ops/bin/locust -f tests/load/locustfile.py --headless -u 6 -r 2 -t 30s \
         -H http://127.0.0.1:8081 --csv var/load/run
 
 Every request number a user is shown is appended to ``YUCAI_LOAD_LEDGER``
@@ -18,13 +19,21 @@ from __future__ import annotations
 import os
 import random
 import re
+import sys
 import threading
 import uuid
+from pathlib import Path
 from typing import Any
 
 from locust import HttpUser, between, task
 
-NUMBER = re.compile(r"\b[A-Z]{2}\d{8}-\d{4}\b")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bot.channels.web_auth import WebChatSettings  # noqa: E402 - standard library only
+
+#: a request number: random in production (HS20261129-4827K), sequential elsewhere
+NUMBER = re.compile(r"\b[A-Z]{2}\d{8}-\d{4}[A-Z]?\b")
+#: the REST channel is signed in production: each user carries a token signed with this
+SIGNER = WebChatSettings.from_env()
 LEDGER = os.environ.get("YUCAI_LOAD_LEDGER", "var/load/ledger.tsv")
 _ledger_lock = threading.Lock()
 
@@ -54,6 +63,7 @@ class ChatUser(HttpUser):
         with self.client.post(
             "/webhooks/rest/webhook",
             json={"sender": self.sender, "message": text},
+            headers={"Authorization": f"Bearer {SIGNER.sign_user_token(self.sender)}"},
             name=name,
             catch_response=True,
             timeout=30,

@@ -24,6 +24,7 @@ from typing import Any
 import psycopg2
 import pytest
 
+from bot.channels.web_auth import WebChatSettings
 from bot.launcher import ROOT
 from bot.topology import Topology
 from tests.fake_wechat import FakeWeChatApi
@@ -32,7 +33,8 @@ from tests.faults.proxy import FaultProxy
 from tests.support import free_port, running_topology, services_problem
 
 ARTIFACTS = ROOT / "var" / "test-results" / "prod"
-NUMBER = re.compile(r"\b[A-Z]{2}\d{8}-\d{4}\b")
+#: a request number: random in production (HS20261129-4827K), sequential elsewhere
+NUMBER = re.compile(r"\b[A-Z]{2}\d{8}-\d{4}[A-Z]?\b")
 BUSY = "系统繁忙"
 
 
@@ -47,11 +49,28 @@ class Prod:
     #: (sender, request number) for every number a user was shown
     told: list[tuple[str, str]] = field(default_factory=list)
 
+    @property
+    def signer(self) -> WebChatSettings:
+        """Sign user tokens as the host site would (the REST channel is signed in production)."""
+        return WebChatSettings.from_env(self.topology.env)
+
+    def sender_id(self, user: str) -> str:
+        """Return the conversation (and the requests' sender_id) of a signed-in ``user``."""
+        return self.signer.user_sender_id(user)
+
     def say(self, sender: str, text: str, *, base: str | None = None, timeout: float = 30) -> str:
-        """Send one REST message through HAProxy's internal listener; return the reply text."""
+        """Send one REST message through HAProxy's internal listener; return the reply text.
+
+        ``sender`` is the host site's user: the message carries a user token for
+        it, and Rasa keys the conversation by ``sender_id(sender)``.
+        """
         url = f"{base or self.topology.internal_url}/webhooks/rest/webhook"
         body = json.dumps({"sender": sender, "message": text}, ensure_ascii=False).encode()
-        request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {self.signer.sign_user_token(sender)}",
+        }
+        request = urllib.request.Request(url, body, headers)
         with urllib.request.urlopen(request, timeout=timeout) as response:
             messages = json.loads(response.read())
         reply = "\n".join(m.get("text", "") for m in messages)
@@ -66,10 +85,10 @@ class Prod:
         return reply, time.monotonic() - started
 
     def tracker(self, sender: str) -> dict[str, Any]:
-        """Read a conversation through Rasa's HTTP API (internal listener)."""
-        token = self.topology.env["RASA_API_TOKEN"]
-        url = f"{self.topology.internal_url}/conversations/{sender}/tracker?token={token}"
-        with urllib.request.urlopen(url, timeout=10) as response:
+        """Read a user's conversation through Rasa's HTTP API (internal listener, a JWT)."""
+        url = f"{self.topology.internal_url}/conversations/{self.sender_id(sender)}/tracker"
+        request = urllib.request.Request(url, headers=self.topology.rasa_headers("tests"))
+        with urllib.request.urlopen(request, timeout=10) as response:
             return dict(json.loads(response.read()))
 
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -96,7 +115,7 @@ def check_ledger(prod: Prod, log_dir: Path, secrets: tuple[str, ...]) -> None:
     for sender, number in prod.told:  # every number a user was told exists exactly once
         found = prod.rows("select sender_id from service_request where number = %s", number)
         assert len(found) == 1, f"{number} told to {sender} exists {len(found)} times"
-        assert found[0][0] == sender
+        assert found[0][0] == prod.sender_id(sender)
     doubled = prod.rows(
         "select idempotency_key from service_request group by idempotency_key having count(*) > 1"
     )

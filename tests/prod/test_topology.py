@@ -70,10 +70,13 @@ def test_the_public_listener_serves_only_chat_socketio_and_wechat(prod: Prod) ->
             return int(exc.code)
 
     assert status("/chat") == 200
+    for page in ("/chat/privacy", "/chat/widget.js", "/chat/chat.css", "/chat/webchat.js"):
+        assert status(page) == 200, page
     assert status("/socket.io/?EIO=4&transport=polling") == 200
     assert status("/webhooks/wechat/webhook") in {400, 403}  # reached, refused unsigned
     for private in ("/webhooks/rest/webhook", "/status", "/conversations/x/tracker", "/model/parse",
-                    "/webhook", "/api/v1/requests", "/console/", "/"):  # fmt: skip
+                    "/webhook", "/api/v1/requests", "/console/", "/",
+                    "/chat/anything-else", "/health"):  # fmt: skip
         assert status(private) == 404, private
 
 
@@ -210,7 +213,9 @@ def test_bursts_of_confirm_from_two_senders_and_two_instances_make_one_request_e
     for user in users:
         numbers = {n for u, n in prod.told if u == user}
         assert len(numbers) == 1, numbers
-        rows = prod.rows("select count(*) from service_request where sender_id = %s", user)
+        rows = prod.rows(
+            "select count(*) from service_request where sender_id = %s", prod.sender_id(user)
+        )
         assert rows[0][0] == 1
     ledger(prod)
 
@@ -226,7 +231,12 @@ def test_the_backends_answer_lost_after_commit_is_retried_with_the_same_key(prod
         backend_proxy.set_mode("pass")
     assert backend_proxy.drops >= 1
     assert NUMBER.search(done), done
-    assert prod.rows("select count(*) from service_request where sender_id = %s", user)[0][0] == 1
+    assert (
+        prod.rows(
+            "select count(*) from service_request where sender_id = %s", prod.sender_id(user)
+        )[0][0]
+        == 1
+    )
     ledger(prod)
 
 
@@ -250,15 +260,20 @@ def test_kill_9_of_the_action_servers_right_after_the_backend_committed(prod: Pr
         backend_proxy.set_mode("pass")
     assert killed.is_set()
     assert BUSY in reply and not NUMBER.search(reply) and took < 7, (reply, took)
-    assert prod.rows("select count(*) from service_request where sender_id = %s", user)[0][0] == 1
+    assert (
+        prod.rows(
+            "select count(*) from service_request where sender_id = %s", prod.sender_id(user)
+        )[0][0]
+        == 1
+    )
     for n in (1, 2):
         prod.topology.restart(f"actions{n}")
     done = prod.say(user, "重试")
     number = NUMBER.search(done)
     assert number, done
-    assert prod.rows("select number from service_request where sender_id = %s", user) == [
-        (number.group(0),)
-    ]
+    assert prod.rows(
+        "select number from service_request where sender_id = %s", prod.sender_id(user)
+    ) == [(number.group(0),)]
     ledger(prod)
 
 
@@ -302,7 +317,10 @@ def test_backend_database_connections_dropped_during_creation(prod: Prod) -> Non
             assert NUMBER.search(prod.say(user, "重试")), user
     for user in users:
         assert (
-            prod.rows("select count(*) from service_request where sender_id = %s", user)[0][0] == 1
+            prod.rows(
+                "select count(*) from service_request where sender_id = %s", prod.sender_id(user)
+            )[0][0]
+            == 1
         )
     assert prod.ready(prod.topology.backend_url)[0] == 200
     ledger(prod)
@@ -325,7 +343,10 @@ def test_backend_restart_under_load(prod: Prod) -> None:
             assert "重试" in reply, reply
             assert NUMBER.search(prod.say(user, "重试")), user
         assert (
-            prod.rows("select count(*) from service_request where sender_id = %s", user)[0][0] == 1
+            prod.rows(
+                "select count(*) from service_request where sender_id = %s", prod.sender_id(user)
+            )[0][0]
+            == 1
         )
     ledger(prod)
 
@@ -338,13 +359,12 @@ def test_an_agent_reply_reaches_the_socket_through_the_other_instance(prod: Prod
         held_by = web.sio.eio.http.cookies.get("YUCAI_RASA")
         assert held_by in {"r1", "r2"}
         other = prod.topology.rasa_url(2 if held_by == "r1" else 1)
-        token = prod.topology.env["RASA_API_TOKEN"]
         body = json.dumps([{"event": "bot", "text": "人工客服小李：您好"}]).encode()
         request = urllib.request.Request(
             f"{other}/conversations/{web.session_id}/tracker/events"
-            f"?token={token}&output_channel=latest&execute_side_effects=true",
+            "?output_channel=latest&execute_side_effects=true",
             body,
-            {"Content-Type": "application/json"},
+            {"Content-Type": "application/json", **prod.topology.rasa_headers("tests")},
         )
         with urllib.request.urlopen(request, timeout=15) as response:
             assert response.status == 200
@@ -393,7 +413,13 @@ def test_load_of_simulated_users_through_haproxy(prod: Prod) -> None:
         [str(locust), "-f", str(ROOT / "tests" / "load" / "locustfile.py"), "--headless",
          "-u", str(users), "-r", "2", "-t", f"{seconds}s", "--stop-timeout", "30",
          "-H", prod.topology.internal_url, "--csv", str(out / "run"), "--only-summary"],
-        cwd=ROOT, env={**os.environ, "YUCAI_LOAD_LEDGER": str(ledger_file)},
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "YUCAI_LOAD_LEDGER": str(ledger_file),
+            # the simulated users sign in as the host site would (REST is signed)
+            "WEBCHAT_SECRET": prod.topology.env["WEBCHAT_SECRET"],
+        },
         capture_output=True, text=True, timeout=seconds + 180, check=False,
     )  # fmt: skip
     after = _memory(prod)
