@@ -91,10 +91,10 @@ def prod_env(base: dict[str, str]) -> dict[str, str]:
     env.setdefault("SANIC_HOST", "127.0.0.1")
     # the production profile: REST signed (never open), random request numbers, the purge
     env["YUCAI_PROFILE"] = "production"
-    env.setdefault("REST_CHANNEL", "signed")
+    env["REST_CHANNEL"] = env.get("REST_CHANNEL", "").strip() or "signed"  # open is refused
     env["REQUEST_NUMBERS"] = "random"
     # one HAProxy in front: the chat limits count the browser's forwarded address
-    env.setdefault("SANIC_PROXIES_COUNT", "1")
+    env["SANIC_PROXIES_COUNT"] = env.get("SANIC_PROXIES_COUNT", "").strip() or "1"
     # Rasa's telemetry would send crash reports (with their data) to Sentry abroad
     env["RASA_TELEMETRY_ENABLED"] = "false"
     return env

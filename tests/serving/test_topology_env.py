@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.common.secrets import SecretError, generated_env
 from bot.launcher import default_env
-from bot.topology import prod_env
+from bot.rasa_server import run_arguments
+from bot.topology import Topology, prod_env
 
 
 def test_the_defaults_wire_the_processes_together() -> None:
@@ -28,3 +35,31 @@ def test_passwords_and_overrides_are_used() -> None:
     )
     assert env["DATABASE_URL"].startswith("postgresql+psycopg://yucai_backend:s3cret@")
     assert env["BACKEND_URL"] == "http://x:1"
+
+
+def test_the_topology_runs_the_production_profile_on_issue_11s_secrets() -> None:
+    env = prod_env(default_env())
+    assert env["YUCAI_PROFILE"] == "production"
+    assert env["REST_CHANNEL"] == "signed" and env["REQUEST_NUMBERS"] == "random"
+    assert env["SANIC_PROXIES_COUNT"] == "1"  # one HAProxy in front of the chat limits
+    # the backend's purge reaches Rasa's conversations on PostgreSQL, not a local SQLite file
+    assert env["TRACKER_STORE_URL"] == "postgresql+psycopg://yucai_rasa@127.0.0.1:5432/yucai_rasa"
+    topology = Topology(env=env, model=Path("models/yucai.tar.gz"))
+    rasa = topology._rasa(1).command
+    assert "--auth-token" not in rasa and "run" not in rasa  # bot.serving adds `run` and the JWT
+    assert rasa[rasa.index("-m") + 1] == "bot.serving"
+    actions = topology._actions(1).command
+    assert actions[actions.index("-m") + 1] == "actions.server"  # behind ACTION_SERVER_TOKEN
+
+
+def test_the_rasa_side_refuses_weak_secrets_and_adds_the_jwt_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in generated_env().items():
+        monkeypatch.setenv(name, value)
+    arguments = run_arguments(["--enable-api", "--port", "5005"])
+    assert arguments[:3] == ["rasa", "run", "--enable-api"]
+    assert arguments[-4:] == ["--jwt-secret", os.environ["RASA_API_TOKEN"], "--jwt-method", "HS256"]
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "dev-backend-token")
+    with pytest.raises(SecretError):
+        run_arguments(["--enable-api"])
