@@ -32,7 +32,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help setup web browser haproxy ops run run-prod chat lint audit test test-unit test-backend \
 	test-rasa test-e2e test-browser test-deploy test-prod soak train validate clean eval \
-	nlu-from-knowledge kb-report eval-ours
+	nlu-from-knowledge kb-report eval-ours bench
 
 help:
 	@echo "make run    set up, train if needed, start backend + actions + Rasa (Ctrl-C stops)"
@@ -43,6 +43,8 @@ help:
 	@echo "            (single layers: lint validate test-unit test-backend test-rasa test-e2e test-browser"
 	@echo "             test-deploy test-prod)"
 	@echo "make soak   the production topology under a long locust run and the fault tests (bounded: 40 min)"
+	@echo "make bench  Yucai (make run and run-prod) against stock Rasa and an echo server, one run:"
+	@echo "            table + JSON + plot in var/bench/latest (≤ 25 min; BENCH_QUICK=1: about 5)"
 	@echo "make eval   held-out topic accuracy of our pipeline beside the baseline (var/eval)"
 	@echo "            (make eval-ours: our model alone)"
 	@echo "make kb-report  knowledge entries not checked against their source in 180 days"
@@ -122,7 +124,7 @@ lint: setup
 	$(RASA_VENV)/bin/lint-imports
 	$(RASA_VENV)/bin/mypy --cache-dir .mypy_cache/rasa \
 		actions bot/channels bot/nlu bot/knowledge bot/common bot/launcher.py bot/rasa_server.py \
-		bot/serving bot/topology.py
+		bot/serving bot/topology.py bot/bench
 	$(BACKEND_VENV)/bin/mypy --cache-dir .mypy_cache/backend \
 		bot/backend bot/console bot/common bot/server.py
 
@@ -151,7 +153,7 @@ validate: setup
 
 test-unit: setup
 	$(RASA_VENV)/bin/python -m pytest tests/common tests/knowledge tests/actions tests/nlu tests/channels tests/serving \
-		tests/architecture -q
+		tests/architecture tests/bench -q
 
 test-backend: setup
 	$(BACKEND_VENV)/bin/python -m pytest tests/backend tests/console -q
@@ -202,6 +204,12 @@ test-prod: setup ops haproxy $(MODEL)
 soak: setup ops haproxy $(MODEL)
 	YUCAI_LOAD_SECONDS=$${YUCAI_LOAD_SECONDS:-600} YUCAI_LOAD_USERS=$${YUCAI_LOAD_USERS:-10} \
 		timeout 2400 $(RASA_VENV)/bin/python -m pytest tests/prod -q -s
+
+# Performance against stock Rasa in one run (bot/bench; README "Performance"): not part of
+# make test. Bounded: the harness keeps a 23-minute budget, timeout ends it at 24 (+1 to stop).
+BENCH_TIMEOUT ?= 1440
+bench: setup web haproxy $(MODEL)
+	timeout --signal=TERM --kill-after=60 $(BENCH_TIMEOUT) $(RASA_VENV)/bin/python -m bot.bench
 
 test: lint audit validate test-unit test-backend test-rasa test-e2e test-browser test-deploy test-prod
 

@@ -80,6 +80,8 @@ def test_bot_common_may_import_no_other_package_of_the_project() -> None:
         ("bot/backend/_violation.py", "import actions.backend_client", "backend-below-console"),
         ("bot/console/_violation.py", "from bot.channels import web_auth", "console-not-rasa-side"),
         ("bot/console/_violation.py", "import actions.validators", "console-not-rasa-side"),
+        ("bot/serving/_violation.py", "from bot.bench import stats", "bench-is-a-leaf"),
+        ("actions/_violation.py", "import bot.bench.load", "bench-is-a-leaf"),
     ],
 )
 def test_a_violating_import_breaks_its_contract(

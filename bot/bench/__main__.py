@@ -1,0 +1,184 @@
+"""``python -m bot.bench`` (``make bench``): measure, print the table, write JSON and a plot.
+
+Settings (environment, or the options below): ``BENCH_QUICK=1`` for the smoke
+run (about 5 minutes), ``BENCH_TARGETS=echo,stock,yucai,yucai_prod`` to choose,
+``BENCH_TRAIN=0/1`` to skip or force M6's training of Yucai (on in the full run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import signal
+import sys
+import time
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+from bot.bench import report, scripts, targets, training
+from bot.bench.knowledge import search_time
+from bot.bench.measure import FULL, QUICK, Plan, Script, measure
+from bot.bench.plot import latency_plot
+from bot.launcher import ROOT
+
+OUT = ROOT / "var" / "bench"
+NAMES = ("echo", "stock", "yucai", "yucai_prod")
+SCRIPTS = {
+    "echo": Script(scripts.cycling(scripts.ECHO_CONVERSATIONS), scripts.ECHO_CONVERSATIONS[0], ()),
+    "stock": Script(
+        scripts.cycling(scripts.STOCK_CONVERSATIONS), scripts.STOCK_LONG, ("hello", "I am sad")
+    ),
+    "yucai": Script(scripts.yucai_mix(), scripts.YUCAI_LONG, scripts.POLICY_QUESTIONS),
+    "yucai_prod": Script(scripts.yucai_mix(), scripts.YUCAI_LONG, scripts.POLICY_QUESTIONS),
+}
+
+
+def _flag(name: str) -> bool | None:
+    value = os.environ.get(name, "").strip().lower()
+    return None if not value else value in ("1", "true", "yes")
+
+
+def _say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _interrupted(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds the context managers: every server is stopped
+
+
+def machine() -> dict[str, Any]:
+    """Say what ran the bench, and how busy the machine was (shared machines are noisy)."""
+    model = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor(),
+    )  # fmt: skip
+    return {"cpus": os.cpu_count(), "cpu": model, "python": platform.python_version(),
+            "loadavg": list(os.getloadavg())}  # fmt: skip
+
+
+def _start(
+    name: str, run_dir: Path, base_env: dict[str, str], model: Path, stock: dict[str, Any]
+) -> AbstractContextManager[targets.Running]:
+    logs = run_dir / "logs" / name
+    if name == "echo":
+        return targets.echo(logs, base_env)
+    if name == "stock":
+        return targets.stock(logs, base_env, Path(stock["project"]), Path(stock["model"]))
+    if name == "yucai":
+        return targets.yucai(run_dir / "work" / name, logs, base_env, model)
+    return targets.yucai_prod(logs, base_env, model)
+
+
+def run(plan: Plan, names: list[str], model: Path, train_yucai: bool, out: Path) -> dict[str, Any]:
+    """Measure every named target in turn within the plan's budget; return all results."""
+    deadline = time.monotonic() + plan.budget_s
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run_dir = out / stamp
+    run_dir.mkdir(parents=True)
+    base_env = {**os.environ, **targets.COMMON_ENV}
+    results: dict[str, dict[str, Any]] = {name: {"status": "not run"} for name in names}
+    started_machine = machine()
+    for name in names:
+        if name.startswith("yucai") and not model.exists():
+            results[name]["status"] = f"skipped: no model at {model} (make train)"
+    if "yucai" in results:
+        _say("M7: knowledge search in-process")
+        results["yucai"]["m7"] = search_time(passes=20 if plan is FULL else 3, seconds=20)
+    stock: dict[str, Any] = {}
+    if "stock" in results:
+        _say("stock bot: rasa init (trained once per Rasa version, then cached)")
+        stock = training.stock_bot(out / "cache", base_env, run_dir / "logs")
+        results["stock"]["m6"] = {k: stock[k] for k in ("wall_s", "peak_rss_mib", "cached")}
+    if "yucai" in results and train_yucai and model.exists():
+        _say("M6: training Yucai's full model into a scratch directory")
+        results["yucai"]["m6"] = training.yucai_model(
+            run_dir / "work" / "train", base_env, run_dir / "logs"
+        )
+    for name in names:
+        if results[name]["status"].startswith("skipped"):
+            continue
+        left = deadline - time.monotonic()
+        if left < dict(plan.needs)[name]:
+            results[name]["status"] = f"skipped: {left:.0f} s of the budget left"
+            continue
+        if name == "yucai_prod" and (problem := targets.prod_problem()):
+            results[name]["status"] = f"skipped: {problem}"
+            continue
+        _say(f"{name}: starting, then M4 M1 M3 M2 M5")
+        kept = {k: v for k, v in results[name].items() if k in ("m6", "m7")}
+        try:
+            with _start(name, run_dir, base_env, model, stock) as running:
+                results[name] = {**measure(running, SCRIPTS[name], plan), **kept}
+        except Exception as exc:  # noqa: BLE001 - a target that cannot start is reported
+            results[name] = {**kept, "status": f"failed to start: {exc!r}"[:300]}
+        _say(f"{name}: {results[name]['status']}")
+    if "stock" in results and (parse := results["stock"].get("parse")):
+        # the stock bot's only way to understand a question is one NLU parse (README)
+        results["stock"]["m7"] = {"us_per_query": parse["p50_ms"] * 1000, "what": "/model/parse"}
+    return {
+        "run": stamp,
+        "plan": plan.__dict__,
+        "machine": {**started_machine, "loadavg_end": list(os.getloadavg())},
+        "run_dir": str(run_dir),
+        "targets": results,
+        "rows": report.rows(results),
+    }
+
+
+def write(outcome: dict[str, Any], out: Path) -> str:
+    """Write results.json, table.md and latency.png into the run's directory and latest/."""
+    run_dir = Path(outcome["run_dir"])
+    table = report.render_table(outcome["rows"], list(outcome["targets"]))
+    notes = report.statuses(outcome["targets"])
+    load = outcome["machine"]
+    text = (
+        f"make bench ({outcome['plan']['name']}) {outcome['run']} — {load['cpus']} CPUs, "
+        f"load average {load['loadavg'][0]:.2f} → {load['loadavg_end'][0]:.2f}; "
+        "ratios are to the stock bot in this run\n\n"
+        + table + "".join(f"\n- {note}" for note in notes) + "\n"
+    )  # fmt: skip
+    (run_dir / "results.json").write_text(
+        json.dumps(outcome, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+    )
+    (run_dir / "table.md").write_text(text, encoding="utf-8")
+    latency_plot(outcome["targets"], run_dir / "latency.png")
+    latest = out / "latest"
+    shutil.rmtree(latest, ignore_errors=True)
+    latest.mkdir(parents=True)
+    for name in ("results.json", "table.md", "latency.png"):
+        if (run_dir / name).exists():
+            shutil.copy(run_dir / name, latest / name)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the bench as the environment and options say; print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", default=bool(_flag("BENCH_QUICK")))
+    parser.add_argument("--targets", default=os.environ.get("BENCH_TARGETS", ",".join(NAMES)))
+    parser.add_argument("--train", dest="train", action="store_true", default=_flag("BENCH_TRAIN"))
+    parser.add_argument("--no-train", dest="train", action="store_false")
+    parser.add_argument("--model", default=str(ROOT / "models" / "yucai.tar.gz"))
+    parser.add_argument("--out", default=str(OUT))
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.targets.split(",") if n.strip()]
+    unknown = sorted(set(names) - set(NAMES))
+    if unknown:
+        parser.error(f"unknown targets {unknown}; choose from {', '.join(NAMES)}")
+    plan = QUICK if args.quick else FULL
+    train = plan.train_yucai if args.train is None else args.train
+    signal.signal(signal.SIGTERM, _interrupted)
+    outcome = run(plan, [n for n in NAMES if n in names], Path(args.model), train, Path(args.out))
+    print(write(outcome, Path(args.out)), flush=True)
+    print(f"results: {outcome['run_dir']} (and {Path(args.out) / 'latest'})", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
