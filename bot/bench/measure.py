@@ -44,7 +44,7 @@ FULL = Plan(
     (("echo", 60), ("stock", 240), ("yucai", 300), ("yucai_prod", 420)),
 )  # fmt: skip
 QUICK = Plan(
-    "quick", 60, 30, 80, 20, 60, (1, 4, 16), 3, 1, 30, 12 * 60, False,
+    "quick", 60, 45, 80, 20, 120, (1, 4, 16), 3, 1, 30, 12 * 60, False,
     (("echo", 20), ("stock", 100), ("yucai", 150), ("yucai_prod", 240)),
 )  # fmt: skip
 

@@ -32,15 +32,16 @@ Conversation = tuple[Step, ...]
 #: a request number: random in production (HS20261129-4827K), sequential elsewhere
 NUMBER = r"[A-Z]{2}\d{8}-\d{4}[A-Z]?"
 CITED = "来源"
+#: questions the e2e tests pin to a cited answer (tests/e2e/test_policy_answers.py)
 POLICY_QUESTIONS = (
-    "人才住房怎么申请",
-    "子女入学有什么政策",
-    "就医绿色通道怎么用",
-    "科技成果转化有什么支持",
-    "重庆英才服务卡有什么用",
-    "落户需要什么条件",
-    "科研经费包干是啥子意思",
-    "档案咋个转",
+    "全市人才住房一共筹集了多少套",
+    "科技工作者看病的定点医院有几家，晚上能看不",
+    "娃儿上学的服务已经办了好多人次了",
+    "金凤凰那个码扫了能干嘛",
+    "人才管家可以帮我跑哪些手续",
+    "承诺件以前要35天，现在好久能办完",
+    "知识价值信用贷款一共放了多少钱给几家企业",
+    "高校科研院所的编制绿色通道支持了几个人",
 )
 DISTRICTS = ("渝北", "沙坪坝", "江北", "九龙坡", "南岸")
 #: a valid test resident ID (GB 11643 check digit), as tests/load uses
