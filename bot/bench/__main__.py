@@ -17,6 +17,7 @@ import signal
 import sys
 import time
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -124,9 +125,13 @@ def run(plan: Plan, names: list[str], model: Path, train_yucai: bool, out: Path)
         _say(f"{name}: starting, then M4 M1 M3 M2 M5")
         kept = {k: v for k, v in results[name].items() if k in ("m6", "m7")}
         kept["loadavg_at_start"] = list(os.getloadavg())
+        # no process may wait for readiness beyond the budget (the launcher's STARTUP_TIMEOUT)
+        wait = max(60.0, min(plan.cold_start_timeout_s, left - 60))
+        env = {**base_env, "STARTUP_TIMEOUT": f"{wait:.0f}"}
         try:
-            with _start(name, run_dir, base_env, model, stock) as running:
-                results[name] = {**measure(running, SCRIPTS[name], plan), **kept}
+            with _start(name, run_dir, env, model, stock) as running:
+                bounded = replace(plan, cold_start_timeout_s=wait)
+                results[name] = {**measure(running, SCRIPTS[name], bounded), **kept}
         except Exception as exc:  # noqa: BLE001 - a target that cannot start is reported
             results[name] = {**kept, "status": f"failed to start: {exc!r}"[:300]}
         if name == "stock" and (parse := results[name].get("parse")):

@@ -188,7 +188,6 @@ def _prod_settings(base_env: dict[str, str]) -> dict[str, str]:
             "REDIS_KEY_PREFIX": run.replace("_", ""),
             "RABBITMQ_QUEUE": f"yucai_events_{run}",
             "RABBITMQ_EXCHANGE": f"yucai-events-{run}",
-            "STARTUP_TIMEOUT": "600",
         }
     )
     return prod_env(env)
