@@ -76,81 +76,112 @@ def _start(
     return targets.yucai_prod(logs, base_env, model)
 
 
-def run(plan: Plan, names: list[str], model: Path, train_yucai: bool, out: Path) -> dict[str, Any]:
-    """Measure every named target in turn within the plan's budget; return all results.
+class BenchRun:
+    """One run: its directory, budget and results, written after every phase.
 
-    The results are written after every phase, so a run cut short (``timeout``,
-    Ctrl-C) still leaves what it measured in ``var/bench/latest``.
+    A run cut short (``timeout``, Ctrl-C) still leaves what it measured in
+    ``var/bench/latest``.
     """
-    deadline = time.monotonic() + plan.budget_s
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    run_dir = out / stamp
-    run_dir.mkdir(parents=True)
-    base_env = {**os.environ, **targets.COMMON_ENV}
-    results: dict[str, dict[str, Any]] = {name: {"status": "not run"} for name in names}
-    outcome: dict[str, Any] = {
-        "run": stamp,
-        "plan": plan.__dict__,
-        "machine": machine(),
-        "run_dir": str(run_dir),
-        "targets": results,
-    }
 
-    def checkpoint() -> None:
-        outcome["machine"]["loadavg_end"] = list(os.getloadavg())
-        outcome["rows"] = report.rows(results)
-        write(outcome, out)
+    def __init__(self, plan: Plan, names: list[str], model: Path, out: Path) -> None:
+        self.plan, self.names, self.model, self.out = plan, names, model, out
+        self.deadline = time.monotonic() + plan.budget_s
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        self.run_dir = out / stamp
+        self.run_dir.mkdir(parents=True)
+        self.base_env = {**os.environ, **targets.COMMON_ENV}
+        self.stock: dict[str, Any] = {}
+        self.results: dict[str, dict[str, Any]] = {name: {"status": "not run"} for name in names}
+        self.outcome: dict[str, Any] = {
+            "run": stamp,
+            "plan": plan.__dict__,
+            "machine": machine(),
+            "run_dir": str(self.run_dir),
+            "targets": self.results,
+        }
 
-    for name in names:
-        if name.startswith("yucai") and not model.exists():
-            results[name]["status"] = f"skipped: no model at {model} (make train)"
-    if "yucai" in results:
-        _say("M7: knowledge search in-process")
-        results["yucai"]["m7"] = search_time(passes=20 if plan is FULL else 3, seconds=20)
-    stock: dict[str, Any] = {}
-    if "stock" in results:
-        _say("stock bot: rasa init (trained once per Rasa version, then cached)")
-        stock = training.stock_bot(out / "cache", base_env, run_dir / "logs")
-        results["stock"]["m6"] = {k: stock[k] for k in ("wall_s", "peak_rss_mib", "cached")}
-    for name in names:
-        if results[name]["status"].startswith("skipped"):
-            continue
-        left = deadline - time.monotonic()
-        if left < dict(plan.needs)[name]:
-            results[name]["status"] = f"skipped: {left:.0f} s of the budget left"
-            continue
+    def left(self) -> float:
+        """Return the seconds of the budget still left."""
+        return self.deadline - time.monotonic()
+
+    def checkpoint(self) -> None:
+        """Write what has been measured so far."""
+        self.outcome["machine"]["loadavg_end"] = list(os.getloadavg())
+        self.outcome["rows"] = report.rows(self.results)
+        write(self.outcome, self.out)
+
+    def prepare(self) -> None:
+        """Time the knowledge search (M7) and make sure the stock bot is trained."""
+        for name in self.names:
+            if name.startswith("yucai") and not self.model.exists():
+                self.results[name]["status"] = f"skipped: no model at {self.model} (make train)"
+        if "yucai" in self.results:
+            _say("M7: knowledge search in-process")
+            passes = 20 if self.plan is FULL else 3
+            self.results["yucai"]["m7"] = search_time(passes=passes, seconds=20)
+        if "stock" in self.results:
+            _say("stock bot: rasa init (trained once per Rasa version, then cached)")
+            logs = self.run_dir / "logs"
+            self.stock = training.stock_bot(self.out / "cache", self.base_env, logs)
+            figures = ("wall_s", "peak_rss_mib", "cached")
+            self.results["stock"]["m6"] = {k: self.stock[k] for k in figures}
+
+    def target(self, name: str) -> None:
+        """Start, measure and stop one target, unless the budget or a service is missing."""
+        result = self.results[name]
+        left = self.left()
+        if result["status"].startswith("skipped"):
+            return
+        if left < dict(self.plan.needs)[name]:
+            result["status"] = f"skipped: {left:.0f} s of the budget left"
+            return
         if name == "yucai_prod" and (problem := targets.prod_problem()):
-            results[name]["status"] = f"skipped: {problem}"
-            continue
+            result["status"] = f"skipped: {problem}"
+            return
         _say(f"{name}: starting, then M4 M1 M3 M2 M5")
-        kept = {k: v for k, v in results[name].items() if k in ("m6", "m7")}
+        kept = {k: v for k, v in result.items() if k in ("m6", "m7")}
         kept["loadavg_at_start"] = list(os.getloadavg())
-        # no process may wait for readiness beyond the budget (the launcher's STARTUP_TIMEOUT)
-        wait = max(60.0, min(plan.cold_start_timeout_s, left - 60))
-        env = {**base_env, "STARTUP_TIMEOUT": f"{wait:.0f}"}
+        # no process waits for readiness beyond the budget (the launcher's STARTUP_TIMEOUT)
+        wait = max(60.0, min(self.plan.cold_start_timeout_s, left - 60))
+        env = {**self.base_env, "STARTUP_TIMEOUT": f"{wait:.0f}"}
+        self.results[name] = {**kept, "status": "interrupted"}
         try:
-            with _start(name, run_dir, env, model, stock) as running:
-                bounded = replace(plan, cold_start_timeout_s=wait)
-                results[name] = {**measure(running, SCRIPTS[name], bounded), **kept}
+            with _start(name, self.run_dir, env, self.model, self.stock) as running:
+                bounded = replace(self.plan, cold_start_timeout_s=wait)
+                self.results[name] = {**measure(running, SCRIPTS[name], bounded), **kept}
         except Exception as exc:  # noqa: BLE001 - a target that cannot start is reported
-            results[name] = {**kept, "status": f"failed to start: {exc!r}"[:300]}
-        if name == "stock" and (parse := results[name].get("parse")):
+            self.results[name] = {**kept, "status": f"failed to start: {exc!r}"[:300]}
+        if name == "stock" and (parse := self.results[name].get("parse")):
             # the stock bot's only way to understand a question is one NLU parse (README)
-            results[name]["m7"] = {"us_per_query": parse["p50_ms"] * 1000, "what": "/model/parse"}
-        _say(f"{name}: {results[name]['status']}")
-        checkpoint()
-    if "yucai" in results and train_yucai and model.exists():
-        # last: the servers' figures matter more than training's, and need a quiet machine
-        left = deadline - time.monotonic()
-        if left < dict(plan.needs)["train"]:
-            results["yucai"]["m6"] = {"skipped": f"{left:.0f} s of the budget left"}
-        else:
-            _say("M6: training Yucai's full model into a scratch directory")
-            results["yucai"]["m6"] = training.yucai_model(
-                run_dir / "work" / "train", base_env, run_dir / "logs"
-            )
-    checkpoint()
-    return outcome
+            self.results[name]["m7"] = {"us_per_query": parse["p50_ms"] * 1000}
+        _say(f"{name}: {self.results[name]['status']}")
+
+    def train(self) -> None:
+        """M6 for Yucai, last: the servers' figures matter more and want a quiet machine."""
+        if "yucai" not in self.results or not self.model.exists():
+            return
+        left = self.left()
+        if left < dict(self.plan.needs)["train"]:
+            self.results["yucai"]["m6"] = {"skipped": f"{left:.0f} s of the budget left"}
+            return
+        _say("M6: training Yucai's full model into a scratch directory")
+        scratch, logs = self.run_dir / "work" / "train", self.run_dir / "logs"
+        self.results["yucai"]["m6"] = training.yucai_model(scratch, self.base_env, logs)
+
+
+def run(plan: Plan, names: list[str], model: Path, train_yucai: bool, out: Path) -> dict[str, Any]:
+    """Measure every named target in turn within the plan's budget; return all results."""
+    bench = BenchRun(plan, names, model, out)
+    try:
+        bench.prepare()
+        for name in names:
+            bench.target(name)
+            bench.checkpoint()
+        if train_yucai:
+            bench.train()
+    finally:  # also when interrupted: whatever was measured is written
+        bench.checkpoint()
+    return bench.outcome
 
 
 def write(outcome: dict[str, Any], out: Path) -> str:

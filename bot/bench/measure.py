@@ -40,7 +40,7 @@ class Plan:
 
 
 FULL = Plan(
-    "full", 400, 90, 200, 50, 240, (1, 2, 4, 8, 16, 32), 10, 2, 100, 23 * 60, True,
+    "full", 400, 90, 200, 50, 240, (1, 2, 4, 8, 16, 32), 10, 2, 100, 22 * 60, True,
     (("echo", 60), ("stock", 240), ("yucai", 300), ("yucai_prod", 420), ("train", 300)),
 )  # fmt: skip
 QUICK = Plan(

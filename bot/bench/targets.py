@@ -28,7 +28,7 @@ from typing import IO
 from bot.bench.load import Webhook
 from bot.channels.web_auth import WebChatSettings
 from bot.common.secrets import generated_env
-from bot.launcher import BACKEND_BIN, RASA_BIN, ROOT, Stack, default_env
+from bot.launcher import BACKEND_BIN, RASA_BIN, ROOT, Service, Stack, default_env
 from bot.topology import Topology, haproxy_binary, prod_env
 
 Headers = Callable[[], dict[str, str]]
@@ -157,6 +157,7 @@ def yucai(workdir: Path, log_dir: Path, base_env: dict[str, str], model: Path) -
             parse_headers=stack.rasa_headers,
         )  # fmt: skip
     finally:
+        _terminate_all(stack.services)
         stack.stop()
 
 
@@ -214,8 +215,16 @@ def yucai_prod(log_dir: Path, base_env: dict[str, str], model: Path) -> Iterator
             parse_headers=lambda: topology.rasa_headers("bench"),
         )  # fmt: skip
     finally:
+        _terminate_all(topology.services)
         topology.stop()
         _drop_prod_data(topology.env)
+
+
+def _terminate_all(services: list[Service]) -> None:
+    """Ask every process to stop at once: stopping them one by one can outlast ``timeout``."""
+    for service in services:
+        if service.process is not None and service.process.poll() is None:
+            service.process.terminate()
 
 
 def _drop_prod_data(env: dict[str, str]) -> None:
