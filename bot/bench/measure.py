@@ -41,7 +41,7 @@ class Plan:
 
 FULL = Plan(
     "full", 400, 90, 200, 50, 240, (1, 2, 4, 8, 16, 32), 10, 2, 100, 22 * 60, True,
-    (("echo", 60), ("stock", 240), ("yucai", 300), ("yucai_prod", 420), ("train", 300)),
+    (("echo", 60), ("stock", 240), ("yucai", 300), ("yucai_prod", 420), ("train", 420)),
 )  # fmt: skip
 QUICK = Plan(
     "quick", 60, 45, 80, 20, 120, (1, 4, 16), 3, 1, 30, 12 * 60, False,
