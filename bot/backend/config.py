@@ -69,6 +69,19 @@ class Settings(BaseSettings):
     #: a chat nobody claimed within this many seconds goes back to the bot (0: never)
     handoff_wait_seconds: int = Field(default=600, ge=0)
 
+    # --- status updates pushed to the applicant (bot/backend/notifications) -------
+    #: how often the outbox worker looks for owed updates (0: no worker in this process)
+    notify_interval_seconds: float = Field(default=2.0, ge=0)
+    #: tries per update (tenacity, exponential back-off from NOTIFY_RETRY_SECONDS) before
+    #: it is listed as failed in the console
+    notify_attempts: int = Field(default=3, ge=1, le=10)
+    notify_retry_seconds: float = Field(default=1.0, ge=0)
+    #: a web user who is not connected is looked for again this often, for at most these days
+    notify_visit_poll_seconds: int = Field(default=10, ge=1)
+    notify_visit_days: int = Field(default=30, ge=1)
+    #: WeChat's customer-service window since the user's last message; later: a template message
+    wechat_service_window_hours: float = Field(default=48, gt=0)
+
     @field_validator("backend_api_token")
     @classmethod
     def _non_empty_token(cls, value: SecretStr) -> SecretStr:

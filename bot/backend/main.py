@@ -26,6 +26,8 @@ from bot.backend.handoffs.sweeper import sweep_forever
 from bot.backend.limits import BodySizeLimitMiddleware
 from bot.backend.logs import install_log_masking
 from bot.backend.migrate import is_up_to_date
+from bot.backend.notifications.router import router as notifications_router
+from bot.backend.notifications.worker import notify_forever
 from bot.backend.reference.router import router as reference_router
 from bot.backend.requests.router import router as requests_router
 from bot.backend.requests.router import staff_router
@@ -53,6 +55,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     sweeper = None
     if app.state.settings.handoff_wait_seconds > 0:
         sweeper = asyncio.create_task(sweep_forever(app, lambda: app.state.clock()))
+    notifier = None
+    if app.state.settings.notify_interval_seconds > 0:  # status updates (issue 15)
+        notifier = asyncio.create_task(notify_forever(app, lambda: app.state.clock()))
     purger = None
     if app.state.settings.production:  # the retention purge (README: security)
         purger = asyncio.create_task(purge_regularly(app))
@@ -63,6 +68,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             sweeper.cancel()
         if purger is not None:
             purger.cancel()
+        if notifier is not None:
+            notifier.cancel()
         rasa = getattr(app.state, "rasa", None)
         if rasa is not None:
             rasa.close()
@@ -106,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(consent_router, dependencies=token)
     api.include_router(requests_router)
     api.include_router(handoff_router, dependencies=token)
+    api.include_router(notifications_router, dependencies=token)
     # ... and an agent's session for the staff routes
     api.include_router(staff_router)
     app.include_router(api)

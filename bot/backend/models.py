@@ -7,6 +7,7 @@ from bot.backend.consent.models import ConsentNotice, ConsentRecord
 from bot.backend.db import Base
 from bot.backend.guessing.models import ProofFailure
 from bot.backend.handoffs.models import Handoff, HandoffMessage
+from bot.backend.notifications.models import Notification, NotificationOptOut
 from bot.backend.reference.models import District, Hospital, HospitalDepartment
 from bot.backend.requests.models import RequestEvent, RequestSequence, ServiceRequest
 
@@ -22,6 +23,8 @@ __all__ = [
     "HandoffMessage",
     "Hospital",
     "HospitalDepartment",
+    "Notification",
+    "NotificationOptOut",
     "ProofFailure",
     "RequestEvent",
     "RequestSequence",

@@ -22,6 +22,8 @@ TABLES = {
     "handoff_message",
     "hospital",
     "hospital_department",
+    "notification",
+    "notification_opt_out",
     "proof_failure",
     "request_event",
     "request_sequence",

@@ -24,6 +24,7 @@ from bot.backend.errors import (
     NotFoundError,
 )
 from bot.backend.guessing import service as guessing
+from bot.backend.notifications import service as notifications
 from bot.backend.requests.checks import checked_details
 from bot.backend.requests.idcrypt import IdNumberVault
 from bot.backend.requests.lifecycle import (
@@ -242,6 +243,7 @@ def update_status(
         action="status_changed",
         note=note or None,
         now=now,
+        notify=True,
     )
 
 
@@ -303,8 +305,13 @@ def _move(
     action: str,
     note: str | None,
     now: datetime,
+    notify: bool = False,
 ) -> ServiceRequest:
-    """Change the status only if nobody changed it meanwhile, and log the change."""
+    """Change the status only if nobody changed it meanwhile, and log the change.
+
+    With ``notify`` (a staff move) the applicant is owed an update: the outbox
+    row is written in the same transaction as the change (issue 15).
+    """
     from_status = request.status
     result = session.execute(
         update(ServiceRequest)
@@ -325,6 +332,8 @@ def _move(
         note=note,
         now=now,
     )
+    if notify:
+        notifications.enqueue(session, request=request, status=to_status, now=now)
     session.commit()
     session.refresh(request)
     return request
