@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -29,6 +29,7 @@ from socketio import AsyncRedisManager, AsyncServer
 
 from bot.channels.rate_limit import SLOW_DOWN, ChatLimits
 from bot.channels.web_auth import TokenError, WebChatSettings
+from bot.channels.web_output import WebChatOutput
 from bot.channels.web_payload import (
     LOGIN_NOT_VERIFIED,
     SESSION_EXPIRED,
@@ -37,7 +38,7 @@ from bot.channels.web_payload import (
     Utterance,
     parse_utterance,
 )
-from bot.channels.web_replies import channel_reply, format_reply, quick_replies
+from bot.channels.web_replies import channel_reply
 from bot.common import secrets as secret_rules
 
 logger = logging.getLogger(__name__)
@@ -62,25 +63,6 @@ PAGE_CSP = (
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
-
-
-class WebChatOutput(SocketIOOutput):
-    """Send replies as escaped Markdown bubbles that rasa-webchat renders faithfully."""
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        """Send one bubble per paragraph or per screenful of prose."""
-        for part in format_reply(text):
-            await self._send_message(recipient_id, {"text": part})
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        """Attach the dialogue's buttons as quick replies to the last bubble."""
-        messages: list[dict[str, Any]] = [{"text": part} for part in format_reply(text)]
-        pairs = tuple((str(b["title"]), str(b["payload"])) for b in buttons)
-        messages[-1]["quick_replies"] = quick_replies(pairs)
-        for message in messages:
-            await self._send_message(recipient_id, message)
 
 
 class _PageBlueprint(SocketBlueprint):

@@ -27,8 +27,16 @@ TOKEN_MARGIN_SECONDS = 300
 CONNECT_RETRIES = 2
 
 
+#: the customer-service window (48 hours since the user's last message) has closed
+WINDOW_CLOSED = {45015, 45047}
+
+
 class DeliveryFailed(Exception):
     """WeChat did not accept a message; the reason is in the message."""
+
+    def __init__(self, reason: str, *, code: int | None = None) -> None:
+        super().__init__(reason)
+        self.code = code
 
 
 class CustomerServiceApi:
@@ -118,7 +126,19 @@ class CustomerServiceApi:
 
     async def send_text(self, user: str, content: str) -> None:
         """Send one text; raise DeliveryFailed if WeChat refuses it."""
-        path, body = self._message(user, content)
+        await self._post_message(*self._message(user, content))
+
+    async def send_template(self, user: str, template_id: str, fields: dict[str, str]) -> None:
+        """Send a template message (Official Accounts: allowed outside the 48-hour window)."""
+        body: dict[str, Any] = {
+            "touser": user,
+            "template_id": template_id,
+            "data": {key: {"value": value} for key, value in fields.items()},
+        }
+        await self._post_message("/cgi-bin/message/template/send", body)
+
+    async def _post_message(self, path: str, body: dict[str, Any]) -> None:
+        """Post one message with the access token, fetching a new token once if WeChat asks."""
         # real UTF-8: escaped Chinese is reported to arrive as literal \\uXXXX
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8"}
@@ -131,7 +151,7 @@ class CustomerServiceApi:
             if code == 0:
                 return
             if code not in TOKEN_ERRORS or refresh:
-                raise DeliveryFailed(f"errcode {code}")
+                raise DeliveryFailed(f"errcode {code}", code=code)
         raise AssertionError("unreachable")
 
     async def close(self) -> None:
