@@ -105,12 +105,22 @@ class RasaClient:
                 "Rasa %s %s answered %s", method, path.split("/")[1], response.status_code
             )
             error = AssistantUnavailableError()
-            error.detail = response.text[:300]
+            error.detail = _error_message(response)
             raise error
         try:
             return response.json()
         except ValueError as exc:
             raise AssistantUnavailableError() from exc
+
+
+def _error_message(response: httpx.Response) -> str:
+    """Return the message of Rasa's error body (its channel's reason), shortened."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300]
+    message = body.get("message") if isinstance(body, dict) else None
+    return str(message or response.text)[:300]
 
 
 def rasa_for(app: FastAPI) -> RasaClient:

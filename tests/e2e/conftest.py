@@ -25,7 +25,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Start backend, action server and Rasa with the trained model."""
     workdir = tmp_path_factory.mktemp("stack")
     # the WeChat channel talks to tests/fake_wechat.py
-    extra = {"BACKEND_READ_TIMEOUT": "5", **wechat_env(workdir)}
+    # status updates (issue 15): a web user's next visit is looked for every second, and a
+    # failing push is retried without long waits
+    extra = {
+        "BACKEND_READ_TIMEOUT": "5",
+        "NOTIFY_VISIT_POLL_SECONDS": "1",
+        "NOTIFY_RETRY_SECONDS": "0.2",
+        **wechat_env(workdir),
+    }
     with running_stack(workdir, ARTIFACTS / "logs", "e2e", extra) as stack:
         yield stack
 

@@ -108,5 +108,6 @@ def deliver(
     except AssistantUnavailableError as exc:
         if RECIPIENT_AWAY in exc.detail:
             raise RecipientAway() from exc
-        raise PushFailed(f"Rasa 未能送达（{exc.detail[:120] or '无法连接'}）") from exc
+        reason = exc.detail.removeprefix("An unexpected error occurred. Error: ")
+        raise PushFailed(f"未能送达：{reason[:160] or '智能助手无法连接'}") from exc
     return Sent(via=str(notice["via"]))
