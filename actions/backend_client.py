@@ -111,6 +111,11 @@ class BackendClient:
         """Queue the conversation for a person; BackendRejected if nobody can take it now."""
         return self._call("POST", "/api/v1/handoffs", json=payload)
 
+    # --- status updates (issue 15) ---------------------------------------------
+    def opt_out_notifications(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Stop pushing status updates to a sender (``{"channel": …, "sender_id": …}``)."""
+        return self._call("POST", "/api/v1/notifications/opt-out", json=body)
+
     # --- plumbing ------------------------------------------------------------
     def _cached(self, key: str, load: Any) -> Any:
         now = time.monotonic()
