@@ -65,8 +65,8 @@ class FakeRasa:
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """No background worker: the tests run its rounds themselves; retries without waiting."""
-    return settings.model_copy(update={"notify_interval_seconds": 0, "notify_retry_seconds": 0})
+    """Retries without waiting (the background worker is off: the tests run its rounds)."""
+    return settings.model_copy(update={"notify_retry_seconds": 0})
 
 
 @pytest.fixture
