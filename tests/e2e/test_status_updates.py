@@ -54,7 +54,11 @@ def create_request(stack: Stack, channel: str, sender_id: str) -> str:
         "/api/v1/requests",
         {
             "kind": "housing",
-            "applicant": {"name": "周到", "phone": "13500003333", "id_number": None},
+            "applicant": {
+                "name": "周到",
+                "phone": "13500003333",
+                "id_number": "11010519491231002X",
+            },
             "channel": channel,
             "sender_id": sender_id,
             "consent": {
