@@ -28,7 +28,7 @@ OLD = "200001010000"
 
 def fresh_clone(target: Path) -> Path:
     """Clone this checkout's HEAD and link in what `make setup web train` would build."""
-    subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(ROOT), str(target)], check=True)
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(target)], check=True)
     subprocess.run(["find", str(target), "-path", f"{target}/.git", "-prune", "-o",
                     "-exec", "touch", "-h", "-t", OLD, "{}", "+"], check=True)  # fmt: skip
     for name in (".venv", "node_modules", "models"):
@@ -82,7 +82,7 @@ def test_make_run_on_a_fresh_clone_generates_secrets_and_starts(tmp_path: Path) 
         assert set(secret_rules.SECRETS) <= set(written)
         for name in secret_rules.SECRETS:
             assert secret_rules.weakness(name, written[name]) is None, name
-        assert (clone / ".env").stat().st_mode & 0o077 == 0, ".env must be readable by its owner only"
+        assert (clone / ".env").stat().st_mode & 0o077 == 0, "readable by its owner only"
         # not the values of this checkout's own .env (no two installations share a secret)
         mine = secret_rules.read_env_file(ROOT / ".env")
         assert not {written[name] for name in secret_rules.SECRETS} & set(mine.values())
