@@ -49,7 +49,8 @@
     rows.replaceChildren();
     for (const q of data.questions) {
       const tr = el("tr");
-      const when = new Date(q.last_at).toLocaleString("zh-CN", { hour12: false });
+      // Chongqing time, as the range is (a browser elsewhere would shift the hours)
+      const when = new Date(q.last_at).toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" });
       tr.append(el("td", q.text), el("td", q.count, "number"), el("td", q.unanswered, "number"),
         el("td", q.low_confidence, "number"), el("td", when));
       rows.append(tr);
