@@ -165,7 +165,10 @@ def _analytics_consume(settings: Settings, args: argparse.Namespace) -> int:
         f" 队列 {broker.rabbitmq_queue}",
         flush=True,
     )
-    report = consumer.run(idle_exit_seconds=args.exit_when_idle)
+    if args.exit_when_idle is None:
+        report = consumer.run_forever()
+    else:
+        report = consumer.run(idle_exit_seconds=args.exit_when_idle)
     print(
         f"已处理消息 {report.messages} 条：新存 {report.stored}，重复 {report.duplicates}，"
         f"无关 {report.skipped}，无法识别 {report.malformed}。"

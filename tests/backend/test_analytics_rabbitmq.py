@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,3 +127,38 @@ def test_consumer_stores_the_stream_once_despite_duplicates_and_redelivery(
         assert left.method.message_count == 0
     finally:
         connection.close()
+
+
+def test_the_consumer_process_runs_until_sigterm(
+    broker: BrokerSettings, engine: Engine, ready_database_url: str
+) -> None:
+    """``python -m bot.backend.cli analytics-consume`` as the topology starts it."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": ready_database_url,
+        "RABBITMQ_QUEUE": broker.rabbitmq_queue,
+        "RABBITMQ_EXCHANGE": broker.rabbitmq_exchange,
+        "ANALYTICS_BATCH_SECONDS": "0.2",
+    }
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "backend" / "bin" / "python"), "-m", "bot.backend.cli",
+         "analytics-consume"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        publish_with_rasa(broker, stream())
+        deadline = time.monotonic() + 60
+        stored = 0
+        while time.monotonic() < deadline and stored < counted(stream()):
+            time.sleep(0.3)
+            with Session(engine) as session:
+                stored = session.scalar(select(func.count()).select_from(AnalyticsEvent)) or 0
+        assert stored == counted(stream())
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert f"新存 {counted(stream())}" in output
+    with Session(engine) as session:
+        figures = analytics.compute(session, RANGE)
+    assert {key: getattr(figures, key) for key in EXPECTED} == EXPECTED

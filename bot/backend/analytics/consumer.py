@@ -9,7 +9,9 @@ then acknowledges them all. A crash before the commit leaves them unacked:
 RabbitMQ redelivers them and the unique event keys make the second pass a
 no-op. A database error sends the batch back to the queue (nack, requeue).
 A message that is not a Rasa event is logged (masked) and acknowledged: no
-retry could ever store it.
+retry could ever store it. While RabbitMQ is away the consumer waits and
+reconnects (``run_forever``); Rasa keeps publishing into the durable queue or,
+while it cannot reach the broker either, buffers the events itself.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel
+from pika.exceptions import AMQPError
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.exc import SQLAlchemyError
@@ -31,6 +35,8 @@ from bot.backend.analytics.events import BadEventError, Parsed, decode, parse
 from bot.backend.analytics.ingest import Ingester, IngestReport
 
 logger = logging.getLogger(__name__)
+#: seconds between attempts to reach RabbitMQ again
+RECONNECT_SECONDS = 5.0
 
 
 class BrokerSettings(BaseSettings):
@@ -50,6 +56,8 @@ class BrokerSettings(BaseSettings):
     analytics_batch_size: int = Field(default=200, ge=1, le=5000)
     #: a partial batch is stored after this long without a new message
     analytics_batch_seconds: float = Field(default=1.0, gt=0)
+    #: touched on every pass of the loop (a Kubernetes probe checks its age); empty: none
+    analytics_heartbeat_file: str = ""
 
     def parameters(self) -> pika.ConnectionParameters:
         """Return pika's connection parameters."""
@@ -128,6 +136,10 @@ class Consumer:
         """Ask the loop to finish its batch and return."""
         self.stopping = True
 
+    def _beat(self) -> None:
+        if self.settings.analytics_heartbeat_file:
+            Path(self.settings.analytics_heartbeat_file).touch()
+
     def acknowledge(self, channel: BlockingChannel, last_tag: int) -> None:
         """Acknowledge every message up to ``last_tag``: they are committed."""
         channel.basic_ack(delivery_tag=last_tag, multiple=True)
@@ -179,6 +191,7 @@ class Consumer:
                     batch = []
                     if had and on_batch is not None:
                         on_batch(self.report)
+                self._beat()
                 idle = time.monotonic() - idle_since
                 if self.stopping or (idle_exit_seconds is not None and idle >= idle_exit_seconds):
                     break
@@ -187,4 +200,20 @@ class Consumer:
         finally:
             if connection.is_open:
                 connection.close()
+        return self.report
+
+    def run_forever(self) -> ConsumeReport:
+        """Consume until ``stop()``, reconnecting whenever RabbitMQ goes away."""
+        while not self.stopping:
+            try:
+                self.run()
+            except AMQPError as exc:
+                logger.warning(
+                    "analytics: RabbitMQ unreachable (%s); retrying in %.0f s",
+                    type(exc).__name__,
+                    RECONNECT_SECONDS,
+                )
+                deadline = time.monotonic() + RECONNECT_SECONDS
+                while not self.stopping and time.monotonic() < deadline:
+                    time.sleep(0.2)
         return self.report
