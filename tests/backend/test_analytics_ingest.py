@@ -197,3 +197,16 @@ def test_request_and_handoff_figures(db: Session) -> None:
     assert (figures.handoffs, figures.handoffs_claimed, figures.handoffs_unclaimed) == (3, 2, 1)
     assert figures.wait_median_seconds == 60
     assert figures.wait_p90_seconds == 180
+
+
+def test_a_handoff_after_the_range_of_its_messages_keeps_containment_in_bounds(
+    db: Session, ingester: Ingester
+) -> None:
+    events = stream()
+    for event in events:
+        if event["event"] == "pause":  # the WeChat user's handoff, moved to the next day
+            event["timestamp"] += 86400
+    store_batches(db, ingester, [events])
+    second_day = analytics.compute(db, analytics.DayRange(RANGE.end, RANGE.end, TZ))
+    assert (second_day.conversations, second_day.escalated) == (1, 0)
+    assert second_day.containment == 1

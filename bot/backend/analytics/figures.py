@@ -138,18 +138,22 @@ def _conversation_figures(session: Session, figures: Figures) -> None:
     figures.user_messages = int(counted.get("user", 0))
     figures.fallbacks = int(counted.get("fallback", 0)) + int(nlu_fallbacks or 0)
 
-    def conversations_with(kind: str) -> int:
-        return int(
-            session.scalar(
-                select(func.count(func.distinct(AnalyticsEvent.conversation_id))).where(
-                    *in_range, AnalyticsEvent.kind == kind
-                )
+    talking = select(AnalyticsEvent.conversation_id).where(*in_range, AnalyticsEvent.kind == "user")
+    distinct = func.count(func.distinct(AnalyticsEvent.conversation_id))
+    figures.conversations = int(
+        session.scalar(select(distinct).where(*in_range, AnalyticsEvent.kind == "user")) or 0
+    )
+    # only conversations counted above, so containment stays between 0 and 1
+    figures.escalated = int(
+        session.scalar(
+            select(distinct).where(
+                *in_range,
+                AnalyticsEvent.kind == "handoff",
+                AnalyticsEvent.conversation_id.in_(talking),
             )
-            or 0
         )
-
-    figures.conversations = conversations_with("user")
-    figures.escalated = conversations_with("handoff")
+        or 0
+    )
 
 
 def _questions(session: Session, figures: Figures) -> None:
