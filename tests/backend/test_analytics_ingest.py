@@ -210,3 +210,24 @@ def test_a_handoff_after_the_range_of_its_messages_keeps_containment_in_bounds(
     second_day = analytics.compute(db, analytics.DayRange(RANGE.end, RANGE.end, TZ))
     assert (second_day.conversations, second_day.escalated) == (1, 0)
     assert second_day.containment == 1
+
+
+def test_the_purge_empties_the_kept_latest_messages_of_idle_conversations(
+    db: Session, ingester: Ingester
+) -> None:
+    from datetime import datetime, timezone
+
+    from bot.backend.retention import purge
+
+    store_batches(db, ingester, [stream()])
+    kept = select(AnalyticsConversation.last_text).where(
+        AnalyticsConversation.last_text.is_not(None)
+    )
+    # the latest message of each conversation whose last one was typed (not a button)
+    assert sorted(db.scalars(kept)) == sorted(["我想申请人才公寓", "明天天气怎么样", "你好"])
+    # 30 days after the 27th: the 28th's conversation is not idle long enough yet
+    report = purge(db, now=datetime(2026, 12, 27, 12, tzinfo=timezone.utc), conversation_days=30)
+    assert report.analytics_messages == 2
+    assert db.scalars(kept).all() == ["你好"]
+    figures = analytics.compute(db, RANGE)
+    assert questions(figures) == EXPECTED_QUESTIONS  # the list for policy staff stays

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -181,3 +181,13 @@ class Ingester:
             session.rollback()
             raise
         return report
+
+
+def forget_latest_messages(session: Session, *, before: datetime) -> int:
+    """Empty the kept latest message of conversations idle since ``before`` (the purge)."""
+    result = session.execute(
+        update(AnalyticsConversation)
+        .where(AnalyticsConversation.last_at < before, AnalyticsConversation.last_text.is_not(None))
+        .values(last_text=None, last_event_key=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
