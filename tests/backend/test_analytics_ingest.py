@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from tests.backend.analytics_stream import (
     EXPECTED_QUESTIONS,
     FIRST_DAY,
     RANGE,
+    STREAM_FILE,
     TZ,
     stream,
     with_duplicates_and_redelivery,
@@ -231,3 +233,24 @@ def test_the_purge_empties_the_kept_latest_messages_of_idle_conversations(
     assert db.scalars(kept).all() == ["你好"]
     figures = analytics.compute(db, RANGE)
     assert questions(figures) == EXPECTED_QUESTIONS  # the list for policy staff stays
+
+
+RECORDED_FILE = STREAM_FILE.parent / "rasa_recorded_stream.json"
+
+
+def test_a_stream_recorded_from_the_real_assistant(db: Session, ingester: Ingester) -> None:
+    """Five REST conversations with the trained model (data/record_stream.py), 29 November."""
+    events = json.loads(RECORDED_FILE.read_text(encoding="utf-8"))
+    store_batches(db, ingester, [events])
+    store_batches(db, ingester, with_duplicates_and_redelivery(events))
+    day = analytics.DayRange(date(2026, 11, 29), date(2026, 11, 29), TZ)
+    figures = analytics.compute(db, day)
+    assert (figures.conversations, figures.escalated) == (5, 1)  # the callback over REST
+    assert (figures.user_messages, figures.fallbacks) == (14, 0)
+    assert questions(figures) == [
+        ("人才公寓能养猫吗", 1, 1, 0),
+        ("人才公寓可以养宠物吗", 1, 1, 0),
+        ("我的手机号138****5678能查申请吗", 1, 0, 1),
+    ]
+    assert "13812345678" in RECORDED_FILE.read_text(encoding="utf-8")  # raw in the stream
+    assert "13812345678" not in str([vars(q) for q in db.scalars(select(AnalyticsQuestion))])

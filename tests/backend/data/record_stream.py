@@ -20,13 +20,14 @@ from bot.common.secrets import generated_env
 from bot.launcher import ROOT, Stack, default_env
 from tests.support import MODEL, free_port
 
-#: (sender, messages): a question the assistant cannot answer, gibberish, an
-#: off-topic question, a form begun and a person asked for over REST (a callback)
+#: (sender, messages): policy questions the knowledge base may not cover, gibberish,
+#: off-topic questions, a form begun and a person asked for over REST (a callback)
 CONVERSATIONS = [
-    ("rec-web-01", ["你好", "电话是谁发明的", "谢谢"]),
+    ("rec-web-01", ["你好", "人才公寓可以养宠物吗", "电话是谁发明的", "谢谢"]),
     ("rec-web-02", ["asdfghjkl", "我想申请人才公寓", "不办了"]),
     ("rec-web-03", ["今天天气怎么样", "我的手机号13812345678能查申请吗"]),
     ("rec-web-04", ["转人工", "好的"]),
+    ("rec-web-05", ["子女入学要不要考试", "孩子上学需要体检吗", "人才公寓能养猫吗"]),
 ]
 
 
