@@ -1,5 +1,10 @@
 """Operator commands: ``python -m bot.backend.cli init-db | import-hospitals PATH | serve | purge``.
 
+Analytics (bot/backend/analytics): ``analytics-consume`` reads Rasa's event
+queue on RabbitMQ into the analytics tables until stopped; ``analytics-ingest
+FILE`` stores a recorded event stream the same way (a replay, or `make run`,
+which has no broker).
+
 Agent accounts of the hotline console: ``create-agent``, ``set-agent-password``,
 ``disable-agent``, ``list-agents`` (bot/backend/agents/cli.py). ``serve`` runs
 the backend API alone; ``python -m bot.server`` runs it with the console.
@@ -9,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -141,6 +147,51 @@ def _provision_postgres(_settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _analytics_consume(settings: Settings, args: argparse.Namespace) -> int:
+    import signal
+
+    from bot.backend.analytics.consumer import BrokerSettings
+    from bot.backend.analytics.service import consumer_for
+    from bot.common.pii import install_pii_filter
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    install_pii_filter()
+    broker = BrokerSettings()
+    consumer = consumer_for(settings, broker)
+    signal.signal(signal.SIGTERM, lambda *_: consumer.stop())
+    signal.signal(signal.SIGINT, lambda *_: consumer.stop())
+    print(
+        f"分析事件消费中：{broker.rabbitmq_host}:{broker.rabbitmq_port}"
+        f" 队列 {broker.rabbitmq_queue}",
+        flush=True,
+    )
+    if args.exit_when_idle is None:
+        report = consumer.run_forever()
+    else:
+        report = consumer.run(idle_exit_seconds=args.exit_when_idle)
+    print(
+        f"已处理消息 {report.messages} 条：新存 {report.stored}，重复 {report.duplicates}，"
+        f"无关 {report.skipped}，无法识别 {report.malformed}。"
+    )
+    return 0
+
+
+def _analytics_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.backend.analytics.service import read_stream, replay
+
+    try:
+        events = read_stream(args.path)
+    except (OSError, ValueError) as exc:
+        print(f"错误：无法读取事件文件：{exc}", file=sys.stderr)
+        return 1
+    report, bad = replay(settings, events)
+    print(
+        f"已读入事件 {len(events)} 条：新存 {report.stored}，重复 {report.duplicates}，"
+        f"无关 {report.skipped}，无法识别 {bad}。"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Describe the subcommands."""
     parser = argparse.ArgumentParser(
@@ -180,6 +231,17 @@ def build_parser() -> argparse.ArgumentParser:
     provisioner.add_argument("--password-env", help="环境变量名：该角色的密码从这里读取")
     provisioner.add_argument("--drop", action="store_true", help="删除该数据库（测试用）")
     provisioner.set_defaults(handler=_provision_postgres)
+    consume = commands.add_parser(
+        "analytics-consume", help="从 RabbitMQ 读取 Rasa 的对话事件，写入统计表（直到停止）"
+    )
+    consume.add_argument(
+        "--exit-when-idle", type=float, default=None, metavar="SECONDS",
+        help="队列空闲这么多秒后退出（补录、测试用）",
+    )  # fmt: skip
+    consume.set_defaults(handler=_analytics_consume)
+    ingest = commands.add_parser("analytics-ingest", help="把录下的对话事件（JSON）写入统计表")
+    ingest.add_argument("path", type=Path, help="事件文件：JSON 数组或每行一个 JSON")
+    ingest.set_defaults(handler=_analytics_ingest)
     add_agent_commands(commands)
     return parser
 

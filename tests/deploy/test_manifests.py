@@ -57,7 +57,7 @@ def test_every_resource_matches_the_kubernetes_schema(resource: tuple[str, dict[
 
 def test_every_deployment_has_readiness_and_liveness_probes_and_limits() -> None:
     deployments = by_kind("Deployment")
-    assert set(deployments) == {"yucai-rasa", "yucai-actions", "yucai-backend"}
+    assert set(deployments) == {"yucai-rasa", "yucai-actions", "yucai-backend", "yucai-analytics"}
     for name, deployment in deployments.items():
         for container in deployment["spec"]["template"]["spec"]["containers"]:
             assert "readinessProbe" in container and "livenessProbe" in container, name
