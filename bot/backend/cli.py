@@ -27,6 +27,7 @@ from bot.backend.db import create_db_engine
 from bot.backend.errors import ApiError
 from bot.backend.main import create_app
 from bot.backend.retention import PurgeReport, purge
+from bot.common.metrics import prepare_multiprocess
 from bot.common.secrets import SecretError
 
 
@@ -102,6 +103,7 @@ def serve(
         raise SystemExit(2) from None
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["bot.backend"] = {"handlers": ["default"], "level": "INFO"}
+    prepare_multiprocess(settings.backend_workers)  # workers share one /metrics (README)
     if settings.backend_workers > 1:
         # worker processes import the app themselves (each builds it from the environment)
         uvicorn.run(
