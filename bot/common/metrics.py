@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import hmac
+import json
 import os
 import shutil
 import tempfile
@@ -67,6 +68,15 @@ def exposition(extra: Iterable[Collector] = ()) -> bytes:
         MultiProcessCollector(base)
         return generate_latest(_Joined([base, *extra]))
     return generate_latest(_Joined([REGISTRY, *extra]))
+
+
+def answer(expected: str, authorization: str | None) -> tuple[int, bytes, str]:
+    """Return the status, body and content type of a scrape of a Sanic process (Rasa, actions)."""
+    status = scrape_status(expected, authorization)
+    if status == 200:
+        return 200, exposition(), CONTENT_TYPE
+    error = "unauthorized" if status == 401 else "not found"
+    return status, json.dumps({"error": error}).encode(), "application/json"
 
 
 def prepare_multiprocess(workers: int) -> Path | None:
