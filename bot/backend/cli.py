@@ -86,6 +86,10 @@ def run_purge(
         engine.dispose()
 
 
+#: how long uvicorn waits for a worker's health answer before restarting it
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 def serve(
     app: FastAPI, settings: Settings, *, factory: str = "bot.backend.main:create_app"
 ) -> None:
@@ -110,6 +114,10 @@ def serve(
             factory,
             factory=True,
             workers=settings.backend_workers,
+            # a worker answers uvicorn's health ping only once it has imported the app;
+            # on a busy machine that takes longer than the default 5 s, and uvicorn then
+            # kills and restarts every worker forever (seen at load 11 on 2 cores)
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
             host=settings.backend_host,
             port=settings.backend_port,
             log_config=log_config,
