@@ -164,7 +164,8 @@ def test_metrics_take_only_the_metrics_token(stack: Stack, process: str) -> None
         assert status == 401, credential
         assert "yucai_" not in body, credential
     status, body, headers = call(f"{base}/metrics", headers={"Authorization": f"Bearer {token}"})
-    assert status == 200 and headers["Content-Type"].startswith("text/plain")
+    content_type = {name.lower(): value for name, value in headers.items()}["content-type"]
+    assert status == 200 and content_type.startswith("text/plain")
     assert "# TYPE yucai_" in body
 
 
