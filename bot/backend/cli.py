@@ -33,6 +33,7 @@ from bot.backend.db import create_db_engine
 from bot.backend.errors import ApiError
 from bot.backend.main import create_app
 from bot.backend.retention import PurgeReport, purge
+from bot.common.metrics import prepare_multiprocess
 from bot.common.secrets import SecretError
 
 
@@ -91,6 +92,10 @@ def run_purge(
         engine.dispose()
 
 
+#: how long uvicorn waits for a worker's health answer before restarting it
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 def serve(
     app: FastAPI, settings: Settings, *, factory: str = "bot.backend.main:create_app"
 ) -> None:
@@ -108,12 +113,17 @@ def serve(
         raise SystemExit(2) from None
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["bot.backend"] = {"handlers": ["default"], "level": "INFO"}
+    prepare_multiprocess(settings.backend_workers)  # workers share one /metrics (README)
     if settings.backend_workers > 1:
         # worker processes import the app themselves (each builds it from the environment)
         uvicorn.run(
             factory,
             factory=True,
             workers=settings.backend_workers,
+            # a worker answers uvicorn's health ping only once it has imported the app;
+            # on a busy machine that takes longer than the default 5 s, and uvicorn then
+            # kills and restarts every worker forever (seen at load 11 on 2 cores)
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
             host=settings.backend_host,
             port=settings.backend_port,
             log_config=log_config,
