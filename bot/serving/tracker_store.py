@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.orm import Session
 
 from bot.common.tracker_pii import TEXT_EVENTS, holds_raw_details, mask_event, may_end_a_request
 
@@ -64,7 +64,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
                 )
             session.commit()
 
-    def _mask_stored(self, session: Any, sender_id: str) -> int:
+    def _mask_stored(self, session: Session, sender_id: str) -> int:
         """Rewrite the sender's stored events that still hold a number; return how many."""
         rows = session.query(self.SQLEvent).filter(
             self.SQLEvent.sender_id == sender_id, self.SQLEvent.type_name.in_(TEXT_EVENTS)
