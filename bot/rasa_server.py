@@ -36,7 +36,9 @@ def run_arguments(options: list[str]) -> list[str]:
     """
     secret_rules.require_all(os.environ, RASA_SECRETS)
     secret = os.environ["RASA_API_TOKEN"].strip()
-    return ["rasa", "run", *options, "--jwt-secret", secret, "--jwt-method", "HS256"]
+    # one argument with "=": a generated secret may start with "-", which argparse
+    # would otherwise take for an option ("--jwt-secret: expected one argument")
+    return ["rasa", "run", *options, f"--jwt-secret={secret}", "--jwt-method", "HS256"]
 
 
 def main() -> int:

@@ -69,7 +69,9 @@ def running_stack(
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
         '  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n',
+        # the tracker store endpoints.yml names (masks numbers once their request ends)
+        "tracker_store:\n  type: bot.serving.tracker_store.MaskingSQLTrackerStore\n"
+        f'  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n',
         encoding="utf-8",
     )
     stack = Stack(env=env, model=MODEL, endpoints=endpoints, log_dir=log_dir)
