@@ -61,6 +61,8 @@ def running_stack(
             "SANIC_HOST": "127.0.0.1",
             # people answer chat handoffs round the clock in the tests (issue 5)
             "SERVICE_HOURS": "mon-sun 00:00-24:00",
+            # a loaded CI machine can take minutes to load the model
+            "STARTUP_TIMEOUT": "600",
             **extra_env,
         }
     )
