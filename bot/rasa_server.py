@@ -38,6 +38,23 @@ def run_arguments(options: list[str]) -> list[str]:
     return ["rasa", "run", *options, "--jwt-secret", secret, "--jwt-method", "HS256"]
 
 
+def keep_logging_config(options: list[str]) -> None:
+    """Keep ``--logging-config-file``'s handler as configured (JSON lines, request ids).
+
+    After applying the file, ``rasa`` calls coloredlogs' ``install``, which
+    swaps the formatter of any stderr handler for its own plain one (it keeps
+    the filters): the JSON lines and the request id would be lost.
+    """
+    if "--logging-config-file" not in options:
+        return
+    import rasa.utils.io
+
+    def leave_logging_alone(loglevel: str | None) -> None:
+        """Do nothing: the logging config file has the last word."""
+
+    rasa.utils.io.configure_colored_logging = leave_logging_alone
+
+
 def main() -> int:
     """Check the secrets, then hand over to Rasa's own command line."""
     try:
@@ -45,6 +62,7 @@ def main() -> int:
     except secret_rules.SecretError as exc:
         print(exc, file=sys.stderr)
         return 2
+    keep_logging_config(sys.argv)
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
