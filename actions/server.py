@@ -28,7 +28,7 @@ from sanic.response import HTTPResponse
 from bot.common import secrets as secret_rules
 from bot.common.logs import HEADER, METADATA_KEY, clean_request_id, new_request_id, request_id
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("actions.server")  # also when run as __main__
 OPEN_PATHS = frozenset({"/health"})
 
 

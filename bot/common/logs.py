@@ -50,6 +50,8 @@ request_id: ContextVar[str | None] = ContextVar("yucai_request_id", default=None
 PLAIN_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] - %(message)s"
 JSON_FIELDS = "%(levelname)s %(name)s %(process)d %(request_id)s %(message)s"
 _RENAMED = {"levelname": "level", "name": "logger"}
+#: uvicorn's copy of the message with terminal colours: noise in a JSON line
+_TERMINAL_ONLY = frozenset({"color_message"})
 # a caller's id is logged on every line: plain characters only, so it cannot forge lines
 _ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
@@ -107,7 +109,7 @@ class MaskingJsonFormatter(JsonFormatter):
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
         """Mask every string value (nested ones too) before it is written."""
-        return {key: _masked(value) for key, value in log_data.items()}
+        return {key: _masked(value) for key, value in log_data.items() if key not in _TERMINAL_ONLY}
 
 
 def _masked(value: Any) -> Any:

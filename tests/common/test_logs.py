@@ -118,3 +118,10 @@ def test_plain_ids_are_kept_and_new_ones_are_unique() -> None:
     assert clean_request_id(" req-2026.11:29_A ") == "req-2026.11:29_A"
     made = {new_request_id() for _ in range(100)}
     assert len(made) == 100 and all(clean_request_id(value) == value for value in made)
+
+
+def test_terminal_colours_stay_out_of_json_lines(configured: Capture) -> None:
+    logger, buffer = configured("json")
+    logger.info("Started server process [%d]", 42, extra={"color_message": "\x1b[36m%d\x1b[0m"})
+    (line,) = json_lines(buffer)
+    assert line["message"] == "Started server process [42]" and "color_message" not in line
