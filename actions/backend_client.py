@@ -14,6 +14,7 @@ from typing import Any
 
 import requests
 
+from actions import metrics
 from actions.settings import ActionSettings, get_settings
 from bot.common.logs import HEADER, request_id
 
@@ -79,9 +80,11 @@ class BackendClient:
     # --- service requests ----------------------------------------------------
     def create_request(self, payload: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
         """Create a request; a retry with the same key returns the same request."""
-        return self._call(
+        created = self._call(
             "POST", "/api/v1/requests", json=payload, headers={"Idempotency-Key": idempotency_key}
         )
+        metrics.request_submitted(str(payload.get("kind", "unknown")))
+        return created
 
     def lookup_request(
         self, number: str, phone_last4: str, *, sender: dict[str, str] | None = None
@@ -134,9 +137,11 @@ class BackendClient:
             response = self._session.request(method, url, timeout=timeout, **kwargs)
         except requests.RequestException as exc:
             logger.warning("backend %s %s unreachable: %s", method, path, type(exc).__name__)
+            metrics.backend_error("unreachable")
             raise BackendUnavailable() from exc
         if response.status_code >= 500:
             logger.warning("backend %s %s failed with %s", method, path, response.status_code)
+            metrics.backend_error("server_error")
             raise BackendUnavailable()
         body = _json_or_none(response)
         if response.status_code == 404:
@@ -153,6 +158,7 @@ class BackendClient:
                 fields=error.get("fields") if isinstance(error.get("fields"), dict) else None,
             )
         if body is None:
+            metrics.backend_error("bad_answer")
             raise BackendUnavailable()
         return body
 

@@ -25,14 +25,18 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions import metrics
 from bot.common import secrets as secret_rules
 from bot.common.logs import HEADER, METADATA_KEY, clean_request_id, new_request_id, request_id
+from bot.common.metrics import METRICS_PATH
 
 logger = logging.getLogger("actions.server")  # also when run as __main__
 OPEN_PATHS = frozenset({"/health"})
+#: ``/metrics`` checks its own token (METRICS_TOKEN), never Rasa's
+OWN_TOKEN_PATHS = frozenset({METRICS_PATH})
 
 
-def create_app(token: str) -> Sanic:
+def create_app(token: str, metrics_token: str = "") -> Sanic:
     """Build rasa-sdk's app for the ``actions`` package and guard it with ``token``."""
     from rasa_sdk.endpoint import create_app as create_sdk_app
 
@@ -41,7 +45,7 @@ def create_app(token: str) -> Sanic:
 
     @app.middleware("request")
     async def require_secret(request: Request) -> HTTPResponse | None:
-        if request.path in OPEN_PATHS:
+        if request.path in OPEN_PATHS or request.path in OWN_TOKEN_PATHS:
             return None
         presented = request.headers.get("authorization", "").encode()
         if not hmac.compare_digest(presented, expected):
@@ -60,6 +64,7 @@ def create_app(token: str) -> Sanic:
         if turn_id and reply is not None:
             reply.headers[HEADER] = turn_id
 
+    metrics.install(app, metrics_token)
     return app
 
 
@@ -98,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         token = secret_rules.require("ACTION_SERVER_TOKEN", os.environ.get("ACTION_SERVER_TOKEN"))
         # the token the actions use towards the backend is checked here too, at start
         secret_rules.require("BACKEND_API_TOKEN", os.environ.get("BACKEND_API_TOKEN"))
+        metrics_token = secret_rules.require("METRICS_TOKEN", os.environ.get("METRICS_TOKEN"))
     except secret_rules.SecretError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -115,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     utils.update_sanic_log_level()
     host = os.environ.get("SANIC_HOST", "127.0.0.1")
     logger.info("Action server on http://%s:%s (shared secret required)", host, args.port)
-    create_app(token).run(host, args.port, workers=1)
+    create_app(token, metrics_token).run(host, args.port, workers=1)
     return 0
 
 

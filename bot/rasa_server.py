@@ -23,6 +23,7 @@ RASA_SECRETS = (
     "WECHAT_TOKEN",
     "WECHAT_ENCODING_AES_KEY",
     "WECHAT_APP_SECRET",
+    "METRICS_TOKEN",
 )
 
 
@@ -78,6 +79,9 @@ def main() -> int:
         print(exc, file=sys.stderr)
         return 2
     keep_logging_config(sys.argv)
+    from bot.serving import metrics
+
+    metrics.install()  # turns, fallbacks, handoff offers and GET /metrics (README: Metrics)
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

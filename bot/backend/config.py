@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     request_numbers: Literal["random", "sequential"] = "random"
     #: encrypts resident ID numbers at rest and keys their lookup hash (32 random bytes)
     id_number_key: SecretStr = SecretStr("")
+    #: Prometheus's bearer token for GET /metrics (empty: the page answers 404)
+    metrics_token: SecretStr = SecretStr("")
 
     # --- retention (python -m bot.backend.cli purge) ------------------------
     #: conversations (tracker events, handoff messages) idle this long are anonymised
@@ -83,6 +85,7 @@ class Settings(BaseSettings):
         secret_rules.require("BACKEND_API_TOKEN", self.backend_api_token.get_secret_value())
         secret_rules.require("RASA_API_TOKEN", self.rasa_api_token.get_secret_value())
         secret_rules.require("ID_NUMBER_KEY", self.id_number_key.get_secret_value())
+        secret_rules.require("METRICS_TOKEN", self.metrics_token.get_secret_value())
         if self.yucai_profile == "production" and self.request_numbers != "random":
             raise secret_rules.SecretError(
                 "拒绝启动：生产环境必须使用随机申请编号 / "

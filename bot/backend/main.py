@@ -26,6 +26,7 @@ from bot.backend.handoffs.router import router as handoff_router
 from bot.backend.handoffs.sweeper import sweep_forever
 from bot.backend.limits import BodySizeLimitMiddleware
 from bot.backend.logs import install_log_masking
+from bot.backend.metrics import install as install_metrics
 from bot.backend.migrate import is_up_to_date
 from bot.backend.reference.router import router as reference_router
 from bot.backend.requests.router import router as requests_router
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         return JSONResponse({"status": "ok", "database": "ok"})
 
+    install_metrics(app, settings.metrics_token.get_secret_value())
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     # the turn's id from the action server (or a new one): on every log line, echoed back
     app.add_middleware(

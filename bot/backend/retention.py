@@ -18,6 +18,8 @@ backend itself once a day) runs ``purge``:
    (the user's raw text, entities, slot values) are masked, so none is kept
    once the form that collected it has ended.
 4. Counted proof failures older than their window are swept.
+5. The analytics keep a conversation's latest message (masked) to file it
+   under "unanswered"; it is emptied once the conversation is idle that long.
 
 The run itself is recorded in ``agent_audit`` (``system`` / ``purge``).
 """
@@ -34,6 +36,7 @@ from sqlalchemy import create_engine, delete, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.backend.agents.models import AgentAudit
+from bot.backend.analytics.ingest import forget_latest_messages
 from bot.backend.consent.models import ConsentNotice, ConsentRecord
 from bot.backend.consent.notices import retention_days
 from bot.backend.db import normalise_database_url
@@ -60,6 +63,8 @@ class PurgeReport:
     tracker_conversations: int = 0
     tracker_events_masked: int = 0
     proof_failures: int = 0
+    #: the latest message the analytics kept per conversation (masked), emptied when idle
+    analytics_messages: int = 0
 
     def summary(self) -> str:
         """One line: every count by name."""
@@ -78,6 +83,9 @@ def purge(
     _purge_requests(session, now=now, report=report)
     _purge_handoffs(session, now=now, before=now - timedelta(days=conversation_days), report=report)
     report.proof_failures = guessing.sweep(session, now=now)
+    report.analytics_messages = forget_latest_messages(
+        session, before=now - timedelta(days=conversation_days)
+    )
     session.commit()
     if tracker_store_url:
         _purge_tracker(

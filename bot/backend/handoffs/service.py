@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.backend import metrics
 from bot.backend.agents.models import Agent
 from bot.backend.agents.service import online_agents
 from bot.backend.config import Settings
@@ -109,6 +110,7 @@ def create_handoff(
     )
     session.add(handoff)
     session.commit()
+    metrics.handoff_queued(team, channel)
     return handoff, True
 
 
