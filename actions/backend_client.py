@@ -16,6 +16,7 @@ import requests
 
 from actions import metrics
 from actions.settings import ActionSettings, get_settings
+from bot.common.logs import HEADER, request_id
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +130,9 @@ class BackendClient:
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         url = f"{self._settings.backend_url}{path}"
         timeout = (self._settings.connect_timeout, self._settings.read_timeout)
+        turn_id = request_id.get()
+        if turn_id:  # the backend logs the turn's id on every line of this call, and echoes it
+            kwargs["headers"] = {**kwargs.get("headers", {}), HEADER: turn_id}
         try:
             response = self._session.request(method, url, timeout=timeout, **kwargs)
         except requests.RequestException as exc:

@@ -19,6 +19,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from sanic import Sanic, response
 from sanic.request import Request
@@ -26,9 +27,10 @@ from sanic.response import HTTPResponse
 
 from actions import metrics
 from bot.common import secrets as secret_rules
+from bot.common.logs import HEADER, METADATA_KEY, clean_request_id, new_request_id, request_id
 from bot.common.metrics import METRICS_PATH
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("actions.server")  # also when run as __main__
 OPEN_PATHS = frozenset({"/health"})
 #: ``/metrics`` checks its own token (METRICS_TOKEN), never Rasa's
 OWN_TOKEN_PATHS = frozenset({METRICS_PATH})
@@ -50,10 +52,43 @@ def create_app(token: str, metrics_token: str = "") -> Sanic:
             return response.json({"error": "unauthorized"}, status=401)
         if request.headers.get("content-encoding"):
             return response.json({"error": "compressed bodies are not accepted"}, status=415)
+        request.ctx.request_id = turn_request_id(request)
+        request_id.set(request.ctx.request_id)  # the action runs in this request's task
+        if request.path == "/webhook":
+            logger.info("running %s", _action_call(request).get("next_action", "an action"))
         return None
+
+    @app.middleware("response")
+    async def echo_request_id(request: Request, reply: HTTPResponse) -> None:
+        turn_id = getattr(request.ctx, "request_id", None)
+        if turn_id and reply is not None:
+            reply.headers[HEADER] = turn_id
 
     metrics.install(app, metrics_token)
     return app
+
+
+def turn_request_id(request: Request) -> str:
+    """Take the turn's id from ``X-Request-ID`` or the user message's metadata, else make one."""
+    found = clean_request_id(request.headers.get(HEADER))
+    if found is None:
+        tracker = _action_call(request).get("tracker")
+        latest = tracker.get("latest_message") if isinstance(tracker, dict) else None
+        metadata = latest.get("metadata") if isinstance(latest, dict) else None
+        if isinstance(metadata, dict):
+            found = clean_request_id(metadata.get(METADATA_KEY))
+    return found or new_request_id()
+
+
+def _action_call(request: Request) -> dict[str, Any]:
+    """Return the JSON body of a call ({} if absent or unreadable: rasa-sdk refuses it)."""
+    if request.method != "POST":
+        return {}
+    try:
+        call = request.json
+    except Exception:  # noqa: BLE001 - a bad body is rasa-sdk's to refuse, not ours
+        return {}
+    return call if isinstance(call, dict) else {}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,7 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rasa_sdk import utils
     from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
 
-    utils.configure_colored_logging(logging.INFO)
+    if args.logging_config_file is None:  # the file's formatter (JSON lines) stays as it is
+        utils.configure_colored_logging(logging.INFO)
     utils.configure_file_logging(
         logging.getLogger(APPLICATION_ROOT_LOGGER_NAME),
         None,

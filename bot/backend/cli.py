@@ -13,7 +13,6 @@ the backend API alone; ``python -m bot.server`` runs it with the console.
 from __future__ import annotations
 
 import argparse
-import copy
 import logging
 import os
 import sys
@@ -24,13 +23,13 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
-from uvicorn.config import LOGGING_CONFIG
 
 from bot.backend.agents.cli import add_commands as add_agent_commands
 from bot.backend.bootstrap import import_hospitals_file, init_db
 from bot.backend.config import Settings, load_settings
 from bot.backend.db import create_db_engine
 from bot.backend.errors import ApiError
+from bot.backend.logs import server_log_config
 from bot.backend.main import create_app
 from bot.backend.retention import PurgeReport, purge
 from bot.common.metrics import prepare_multiprocess
@@ -111,8 +110,7 @@ def serve(
     except SecretError as exc:
         print(exc, file=sys.stderr)
         raise SystemExit(2) from None
-    log_config = copy.deepcopy(LOGGING_CONFIG)
-    log_config["loggers"]["bot.backend"] = {"handlers": ["default"], "level": "INFO"}
+    log_config = server_log_config()
     prepare_multiprocess(settings.backend_workers)  # workers share one /metrics (README)
     if settings.backend_workers > 1:
         # worker processes import the app themselves (each builds it from the environment)

@@ -62,8 +62,9 @@ class Settings(BaseSettings):
     console_session_max_hours: int = Field(default=10, ge=1)
     #: send the session cookie only over HTTPS (set true behind a TLS proxy)
     console_cookie_secure: bool = False
-    #: when people answer chat handoffs, e.g. "mon-fri 09:00-17:30" or "mon-sun 00:00-24:00"
-    service_hours: str = "mon-fri 09:00-17:30"
+    #: when people answer handoffs: "workdays 09:00-17:30" (China's calendar, holidays
+    #: closed, 调休 days open), "mon-fri 09:00-17:30" (plain weekdays), "mon-sun 00:00-24:00"
+    service_hours: str = "workdays 09:00-17:30"
     #: an agent counts as online while its console has been seen this recently
     agent_online_seconds: int = Field(default=60, ge=5)
     #: Rasa input channels that can carry an agent's replies (they push; REST cannot)

@@ -16,7 +16,7 @@ import os
 import sys
 
 from bot.common import secrets as secret_rules
-from bot.rasa_server import run_arguments
+from bot.rasa_server import keep_logging_config, run_arguments
 from bot.serving import fail_closed, metrics, readiness
 
 
@@ -37,6 +37,7 @@ def main() -> None:
     metrics.install()  # before fail_closed, so a turn that fails closed is counted as an error
     fail_closed.install(timeout)
     readiness.install()
+    keep_logging_config(arguments)
     from rasa.__main__ import main as rasa_main
 
     sys.argv = arguments

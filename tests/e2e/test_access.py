@@ -235,6 +235,7 @@ def production_rasa(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> I
                 str(RASA_BIN / "python"), "-m", "bot.rasa_server", "--enable-api",
                 "--interface", "127.0.0.1", "--port", str(port), "--model", str(MODEL),
                 "--endpoints", str(stack.endpoints), "--credentials", str(ROOT / "credentials.yml"),
+                "--logging-config-file", str(ROOT / "bot" / "logging.yml"),
             ],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -269,6 +270,30 @@ def test_production_rest_needs_a_signed_user_token(stack: Stack, production_rasa
     )
     said = [e.get("text") for e in json.loads(tracker[1])["events"] if e["event"] == "user"]
     assert tracker[0] == 200 and said == ["你好"]  # the token's user, not the body's sender
+
+
+def test_production_logs_json_lines_with_each_turns_id(production_rasa: str) -> None:
+    url = f"{production_rasa}/webhooks/rest/webhook"
+    status, _, headers = call(
+        url,
+        method="POST",
+        body={"sender": "x", "message": "你好"},
+        headers={"X-Request-ID": "prod-t1"},
+    )
+    echoed = {name.lower(): value for name, value in headers.items()}["x-request-id"]
+    assert status == 401 and echoed == "prod-t1"
+    log = ROOT / "var" / "test-results" / "e2e" / "logs" / "rasa-production.log"
+    records = [
+        json.loads(line)
+        for line in log.read_text(encoding="utf-8").splitlines()
+        if line.startswith("{")
+    ]
+    turn = [r for r in records if r["request_id"] == "prod-t1"]
+    assert [r["message"] for r in turn] == [
+        "REST turn refused: user token missing",
+        "REST turn answered with 401",
+    ]
+    assert all(r["logger"] == "bot.channels.rest" and r["level"] == "INFO" for r in turn)
 
 
 def test_production_refuses_an_open_rest_channel(stack: Stack) -> None:
