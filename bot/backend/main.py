@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 
+from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -25,6 +26,7 @@ from bot.backend.handoffs.router import router as handoff_router
 from bot.backend.handoffs.sweeper import sweep_forever
 from bot.backend.limits import BodySizeLimitMiddleware
 from bot.backend.logs import install_log_masking
+from bot.backend.metrics import install as install_metrics
 from bot.backend.migrate import is_up_to_date
 from bot.backend.notifications.router import router as notifications_router
 from bot.backend.notifications.worker import notify_forever
@@ -33,6 +35,7 @@ from bot.backend.requests.router import router as requests_router
 from bot.backend.requests.router import staff_router
 from bot.backend.retention import purge
 from bot.backend.security import require_token
+from bot.common.logs import HEADER, clean_request_id, new_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +144,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         return JSONResponse({"status": "ok", "database": "ok"})
 
+    install_metrics(app, settings.metrics_token.get_secret_value())
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    # the turn's id from the action server (or a new one): on every log line, echoed back
+    app.add_middleware(
+        CorrelationIdMiddleware,
+        header_name=HEADER,
+        generator=new_request_id,
+        validator=lambda value: clean_request_id(value) is not None,
+    )
     install_error_handlers(app)
     install_log_masking()
     return app

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from bot.backend.agents.models import Agent, AgentAudit, AgentSession
+from bot.backend.analytics.models import (
+    AnalyticsConversation,
+    AnalyticsEvent,
+    AnalyticsQuestion,
+)
 from bot.backend.consent.models import ConsentNotice, ConsentRecord
 from bot.backend.db import Base
 from bot.backend.guessing.models import ProofFailure
@@ -15,6 +20,9 @@ __all__ = [
     "Agent",
     "AgentAudit",
     "AgentSession",
+    "AnalyticsConversation",
+    "AnalyticsEvent",
+    "AnalyticsQuestion",
     "Base",
     "ConsentNotice",
     "ConsentRecord",

@@ -40,6 +40,7 @@ from bot.channels.web_payload import (
 )
 from bot.channels.web_replies import channel_reply
 from bot.common import secrets as secret_rules
+from bot.common.logs import METADATA_KEY, new_request_id, request_id
 
 logger = logging.getLogger(__name__)
 
@@ -216,6 +217,9 @@ class WebChatInput(SocketIOInput):
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: str, data: Any) -> None:
+            # each socket.io event runs in its own task: the id is this turn's only
+            turn_id = new_request_id()
+            request_id.set(turn_id)
             try:
                 utterance = parse_utterance(data, metadata_key=self.metadata_key or "customData")
                 sender_id, logged_in = self._sender(sid, utterance)
@@ -239,13 +243,19 @@ class WebChatInput(SocketIOInput):
                 WebChatOutput(sio, self.bot_message_evt),
                 sender_id,
                 input_channel=self.name(),
-                metadata={**utterance.custom_data, "logged_in": logged_in},
+                metadata={
+                    **utterance.custom_data,
+                    "logged_in": logged_in,
+                    METADATA_KEY: turn_id,
+                },
             )
             try:
                 await on_new_message(message)
             except Exception:  # the boundary: log it, tell the user, keep serving
                 logger.exception("web chat could not handle a message")
                 await say(sid, SYSTEM_ERROR)
+            else:
+                logger.info("web chat turn answered")
 
         return bp
 

@@ -203,3 +203,13 @@ def console(stack: Stack, agents: dict[str, str]) -> Iterator[Callable[[str], Co
     yield _sign_in
     for agent in signed_in:
         agent.sign_out()
+
+
+def tracker_text(stack: Stack, sender: str | None = None) -> str:
+    """Return the stored events of one conversation (or of all), decoded, read with plain SQL."""
+    db = Path(stack.env["TRACKER_STORE_URL"].removeprefix("sqlite:///"))
+    query = "SELECT data FROM events" + (" WHERE sender_id = ?" if sender else "") + " ORDER BY id"
+    with sqlite3.connect(db) as conn:
+        found = conn.execute(query, (sender,) if sender else ())
+        # Rasa writes JSON with \u escapes: decode, so Chinese and numbers read as typed
+        return "\n".join(json.dumps(json.loads(data), ensure_ascii=False) for (data,) in found)

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.backend import metrics
 from bot.backend.consent import service as consent
 from bot.backend.errors import (
     IdempotencyConflictError,
@@ -128,6 +129,7 @@ def create_request(
             now=now,
         )
         session.commit()
+        metrics.request_created(payload.kind, payload.channel)
     except IntegrityError:
         session.rollback()
         earlier = _find_by_key(session, idempotency_key)

@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 import aiohttp
+from prometheus_client import Counter
 
 from bot.channels.wechat.settings import WECOM, WeChatSettings
 from bot.channels.wechat.token import SharedToken, TokenHolderUnavailable
@@ -29,6 +30,14 @@ CONNECT_RETRIES = 2
 
 #: the customer-service window (48 hours since the user's last message) has closed
 WINDOW_CLOSED = {45015, 45047}
+
+#: every text WeChat did not take, whoever sent it (slow answers, pushes); README: Metrics
+DELIVERY_FAILURES = Counter(
+    "yucai_wechat_delivery_failures_total",
+    "Texts the customer-service API did not deliver, by stage (token: no access token; "
+    "send: WeChat refused or could not be reached).",
+    ["stage"],
+)
 
 
 class DeliveryFailed(Exception):
@@ -143,14 +152,23 @@ class CustomerServiceApi:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8"}
         for refresh in (False, True):
-            token = await self.access_token(refresh=refresh)
-            result = await self._call(
-                "POST", path, params={"access_token": token}, data=data, headers=headers
-            )
+            try:
+                token = await self.access_token(refresh=refresh)
+            except DeliveryFailed:
+                DELIVERY_FAILURES.labels(stage="token").inc()
+                raise
+            try:
+                result = await self._call(
+                    "POST", path, params={"access_token": token}, data=data, headers=headers
+                )
+            except DeliveryFailed:
+                DELIVERY_FAILURES.labels(stage="send").inc()
+                raise
             code = int(result.get("errcode", 0))
             if code == 0:
                 return
             if code not in TOKEN_ERRORS or refresh:
+                DELIVERY_FAILURES.labels(stage="send").inc()
                 raise DeliveryFailed(f"errcode {code}", code=code)
         raise AssertionError("unreachable")
 

@@ -1,10 +1,7 @@
 """Status updates pushed to the applicant: the notification outbox and opt-outs (issue 15).
 
-Numbered 0007 so it can follow 0006 (the analytics tables, written in parallel);
-it revises 0005 until that lands, and the merge re-points ``down_revision``.
-
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-29 12:00:00+00:00
 """
 
@@ -17,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
