@@ -45,6 +45,9 @@ def main() -> int:
     except secret_rules.SecretError as exc:
         print(exc, file=sys.stderr)
         return 2
+    from bot.serving import tuning
+
+    tuning.install()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

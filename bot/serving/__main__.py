@@ -17,7 +17,7 @@ import sys
 
 from bot.common import secrets as secret_rules
 from bot.rasa_server import run_arguments
-from bot.serving import fail_closed, readiness
+from bot.serving import fail_closed, readiness, tuning
 
 
 def main() -> None:
@@ -36,6 +36,7 @@ def main() -> None:
         sys.exit(2)
     fail_closed.install(timeout)
     readiness.install()
+    tuning.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = arguments

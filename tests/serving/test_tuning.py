@@ -1,0 +1,54 @@
+"""The Rasa process's speed changes keep its behaviour (bot/serving/tuning.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+
+from bot.serving import tuning
+
+DOMAIN = Domain.from_yaml("version: '3.1'\nslots:\n  district:\n    type: text\n    mappings: []\n")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def installed() -> None:
+    """Apply the changes, as bot.rasa_server does before Rasa starts."""
+    tuning.install()
+
+
+def test_the_sqlite_tracker_store_keeps_every_turn_in_wal_mode(tmp_path: Path) -> None:
+    db = tmp_path / "tracker.db"
+    store = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(db))
+
+    async def two_turns() -> list[str]:
+        tracker = await store.get_or_create_tracker("u1", append_action_listen=False)
+        tracker.update(SessionStarted())
+        tracker.update(ActionExecuted("action_listen"))
+        tracker.update(UserUttered("我住渝北"))
+        await store.save(tracker)
+        tracker = await store.retrieve("u1")
+        assert tracker is not None
+        tracker.update(SlotSet("district", "渝北区"))
+        await store.save(tracker)
+        again = await store.retrieve("u1")
+        assert again is not None and again.get_slot("district") == "渝北区"
+        return [e.type_name for e in again.events]
+
+    kinds = asyncio.run(two_turns())
+    assert kinds == ["session_started", "action", "user", "slot"]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 4
+
+
+def test_the_synchronous_level_is_normal_unless_full_is_asked_for() -> None:
+    assert tuning.sqlite_synchronous({}) == "normal"
+    assert tuning.sqlite_synchronous({"TRACKER_SQLITE_SYNCHRONOUS": " FULL "}) == "full"
+    with pytest.raises(ValueError):
+        tuning.sqlite_synchronous({"TRACKER_SQLITE_SYNCHRONOUS": "off"})
