@@ -14,6 +14,11 @@
   operating-system crash can lose the last turns before it. ``full`` keeps
   every commit through a power cut too (about 4 ms a commit). PostgreSQL (the
   production topology) is untouched.
+- **Checking the action server's answer.** Rasa checks every custom action's
+  answer with ``jsonschema.validate``, which first checks the schema itself
+  against the 2020-12 meta-schema: that took 46 % of the Rasa process's time
+  under load. The answer is still checked against the same schema, with the
+  same errors, by a validator built (and its schema checked) once.
 """
 
 from __future__ import annotations
@@ -24,6 +29,11 @@ import sqlite3
 from typing import Any
 
 import rasa.core.tracker_store as rasa_tracker_store
+from jsonschema import ValidationError
+from jsonschema.exceptions import best_match
+from jsonschema.validators import validator_for
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.constants import DOCS_BASE_URL
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
@@ -49,6 +59,7 @@ def install() -> None:
         return
     _installed.append(True)
     _install_sqlite()
+    _install_action_result_check()
 
 
 def _install_sqlite() -> None:
@@ -82,3 +93,25 @@ def _is_sqlite_file(url: Any) -> bool:
     """Tell whether a tracker store URL names an SQLite file (not ``:memory:``)."""
     text = str(url)
     return text.startswith("sqlite") and ":memory:" not in text and text.rstrip("/") != "sqlite:"
+
+
+def _install_action_result_check() -> None:
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema)
+
+    def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+        # what jsonschema.validate does, minus checking the (constant) schema on every call
+        error: ValidationError | None = best_match(validator.iter_errors(result))
+        if error is None:
+            return True
+        error.message += (
+            ". Failed to validate Action server response from API, "
+            "make sure your response from the Action endpoint is valid. "
+            "For more information about the format visit "
+            f"{DOCS_BASE_URL}/custom-actions"
+        )
+        raise error
+
+    RemoteAction._validate_action_result = validate_action_result

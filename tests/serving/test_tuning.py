@@ -7,6 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
@@ -52,3 +54,15 @@ def test_the_synchronous_level_is_normal_unless_full_is_asked_for() -> None:
     assert tuning.sqlite_synchronous({"TRACKER_SQLITE_SYNCHRONOUS": " FULL "}) == "full"
     with pytest.raises(ValueError):
         tuning.sqlite_synchronous({"TRACKER_SQLITE_SYNCHRONOUS": "off"})
+
+
+def test_an_action_servers_answer_is_still_checked_against_rasas_schema() -> None:
+    action = RemoteAction("action_answer", None)
+    good = {
+        "events": [{"event": "slot", "name": "district", "value": "渝北区", "timestamp": None}],
+        "responses": [{"text": "好的"}],
+    }
+    assert action._validate_action_result(good) is True
+    for bad in ({"events": [{"event": 3}]}, {"events": "slot"}, {"responses": ["好的"]}):
+        with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+            action._validate_action_result(bad)
