@@ -14,6 +14,7 @@ placeholder or short secret.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hmac
 import logging
 import os
@@ -37,6 +38,14 @@ def create_app(token: str) -> Sanic:
     app = create_sdk_app("actions", cors_origins=None)
     expected = f"Bearer {token}".encode()
 
+    @app.listener("after_server_start")
+    async def warm_up(_app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
+        # in a thread, so /health answers at once and the first question finds it loaded
+        from actions.knowledge import warm_up as load_knowledge
+
+        loading = asyncio.get_running_loop().run_in_executor(None, load_knowledge)
+        loading.add_done_callback(_report_warm_up)
+
     @app.middleware("request")
     async def require_secret(request: Request) -> HTTPResponse | None:
         if request.path in OPEN_PATHS:
@@ -49,6 +58,13 @@ def create_app(token: str) -> Sanic:
         return None
 
     return app
+
+
+def _report_warm_up(loading: asyncio.Future[None]) -> None:
+    """Log a failed warm-up (the first question then loads, or fails, on its own)."""
+    error = loading.exception()
+    if error is not None:
+        logger.warning("knowledge base warm-up failed: %s", type(error).__name__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
