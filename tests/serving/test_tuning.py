@@ -11,7 +11,13 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 
 from bot.serving import tuning
 
@@ -66,3 +72,16 @@ def test_an_action_servers_answer_is_still_checked_against_rasas_schema() -> Non
     for bad in ({"events": [{"event": 3}]}, {"events": "slot"}, {"responses": ["好的"]}):
         with pytest.raises(ValidationError, match="Failed to validate Action server response"):
             action._validate_action_result(bad)
+
+
+def test_events_are_read_back_as_their_own_classes() -> None:
+    assert Event.resolve_by_type("slot") is SlotSet
+    assert Event.resolve_by_type("slot") is SlotSet  # remembered
+    assert Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+    assert Event.resolve_by_type("topic") is None
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")
+    events = [SessionStarted(), UserUttered("你好"), SlotSet("district", "渝北区")]
+    again = [Event.from_parameters(e.as_dict()) for e in events]
+    assert again == events
