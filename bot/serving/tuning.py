@@ -23,11 +23,13 @@
   class by walking every subclass of ``Event`` (``Event.resolve_by_type``):
   in a long conversation that walk was 15 % of the Rasa process's time. The
   class found for a type name is remembered; names not found take Rasa's own
-  path (its default, its error).
+  path (its default, its error). The events are also read as their JSON
+  text alone, not as one ORM object per event row (25 % at turn ~200).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -40,6 +42,7 @@ from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
@@ -67,6 +70,7 @@ def install() -> None:
     _install_sqlite()
     _install_action_result_check()
     _install_event_class_cache()
+    rasa_tracker_store.SQLTrackerStore._retrieve = _retrieve_event_data
 
 
 def _install_sqlite() -> None:
@@ -137,3 +141,16 @@ def _install_event_class_cache() -> None:
         return cls
 
     Event.resolve_by_type = staticmethod(resolve_by_type)
+
+
+async def _retrieve_event_data(
+    self: rasa_tracker_store.SQLTrackerStore, sender_id: str, fetch_events_from_all_sessions: bool
+) -> DialogueStateTracker | None:
+    """Rasa 3.6's ``SQLTrackerStore._retrieve``, selecting the events' JSON column only."""
+    with self.session_scope() as session:
+        query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
+        rows = query.with_entities(self.SQLEvent.data).all()
+        events = [json.loads(data) for (data,) in rows]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
