@@ -14,6 +14,7 @@ placeholder or short secret.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hmac
 import logging
 import os
@@ -42,6 +43,14 @@ def create_app(token: str, metrics_token: str = "") -> Sanic:
 
     app = create_sdk_app("actions", cors_origins=None)
     expected = f"Bearer {token}".encode()
+
+    @app.listener("after_server_start")
+    async def warm_up(_app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
+        # in a thread, so /health answers at once and the first question finds it loaded
+        from actions.knowledge import warm_up as load_knowledge
+
+        loading = asyncio.get_running_loop().run_in_executor(None, load_knowledge)
+        loading.add_done_callback(_report_warm_up)
 
     @app.middleware("request")
     async def require_secret(request: Request) -> HTTPResponse | None:
@@ -89,6 +98,13 @@ def _action_call(request: Request) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - a bad body is rasa-sdk's to refuse, not ours
         return {}
     return call if isinstance(call, dict) else {}
+
+
+def _report_warm_up(loading: asyncio.Future[None]) -> None:
+    """Log a failed warm-up (the first question then loads, or fails, on its own)."""
+    error = loading.exception()
+    if error is not None:
+        logger.warning("knowledge base warm-up failed: %s", type(error).__name__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -84,6 +84,9 @@ def main() -> int:
     from bot.serving import metrics
 
     metrics.install()  # turns, fallbacks, handoff offers and GET /metrics (README: Metrics)
+    from bot.serving import tuning
+
+    tuning.install()  # SQLite tracker store, checked answers, event classes (docs/performance.md)
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -71,6 +71,7 @@ def running_stack(
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
         '  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n'
+        "  enable_selective_domain: true\n"
         # the tracker store endpoints.yml names (masks numbers once their request ends)
         "tracker_store:\n  type: bot.serving.tracker_store.MaskingSQLTrackerStore\n"
         f'  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n',

@@ -17,7 +17,7 @@ import sys
 
 from bot.common import secrets as secret_rules
 from bot.rasa_server import keep_logging_config, run_arguments
-from bot.serving import fail_closed, metrics, readiness
+from bot.serving import fail_closed, metrics, readiness, tuning
 
 
 def main() -> None:
@@ -38,6 +38,7 @@ def main() -> None:
     fail_closed.install(timeout)
     readiness.install()
     keep_logging_config(arguments)
+    tuning.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = arguments
