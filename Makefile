@@ -30,7 +30,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SANIC_HOST ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup web browser haproxy ops run run-prod chat lint audit test test-unit test-backend \
+.PHONY: help setup web browser haproxy promtool ops run run-prod chat lint audit test test-unit test-backend \
 	test-rasa test-e2e test-browser test-deploy test-prod soak train validate clean eval \
 	nlu-from-knowledge kb-report eval-ours bench
 
@@ -98,6 +98,12 @@ ops: $(OPS_VENV)/.synced
 haproxy:
 	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { \
 		$(APT_GET) update -qq && $(APT_GET) install -y -qq haproxy; }
+
+# promtool checks the sample Prometheus config and alert rules (deploy/prometheus):
+# Debian's prometheus package (the server's service is not started without systemd).
+promtool:
+	@command -v promtool >/dev/null || { \
+		$(APT_GET) update -qq && $(APT_GET) install -y -qq --no-install-recommends prometheus; }
 
 # Retrain only when the training inputs changed.
 $(MODEL): $(TRAINING_INPUTS) | $(RASA_VENV)/.synced
@@ -190,8 +196,8 @@ eval-ours: setup $(MODEL)
 test-browser: setup web browser $(MODEL)
 	$(BROWSER_VENV)/bin/python -m pytest tests/browser -q
 
-# The cluster manifests and the HAProxy config, offline.
-test-deploy: ops haproxy
+# The cluster manifests, the HAProxy config and the Prometheus config and alerts, offline.
+test-deploy: ops haproxy promtool
 	$(OPS_VENV)/bin/python -m pytest tests/deploy -q
 
 # The production topology (make run-prod) under faults and a 30-second locust smoke,

@@ -14,7 +14,9 @@ from typing import Any
 
 import requests
 
+from actions import metrics
 from actions.settings import ActionSettings, get_settings
+from bot.common.logs import HEADER, request_id
 
 logger = logging.getLogger(__name__)
 
@@ -78,9 +80,11 @@ class BackendClient:
     # --- service requests ----------------------------------------------------
     def create_request(self, payload: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
         """Create a request; a retry with the same key returns the same request."""
-        return self._call(
+        created = self._call(
             "POST", "/api/v1/requests", json=payload, headers={"Idempotency-Key": idempotency_key}
         )
+        metrics.request_submitted(str(payload.get("kind", "unknown")))
+        return created
 
     def lookup_request(
         self, number: str, phone_last4: str, *, sender: dict[str, str] | None = None
@@ -111,6 +115,11 @@ class BackendClient:
         """Queue the conversation for a person; BackendRejected if nobody can take it now."""
         return self._call("POST", "/api/v1/handoffs", json=payload)
 
+    # --- status updates (issue 15) ---------------------------------------------
+    def opt_out_notifications(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Stop pushing status updates to a sender (``{"channel": …, "sender_id": …}``)."""
+        return self._call("POST", "/api/v1/notifications/opt-out", json=body)
+
     # --- plumbing ------------------------------------------------------------
     def _cached(self, key: str, load: Any) -> Any:
         now = time.monotonic()
@@ -126,13 +135,18 @@ class BackendClient:
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         url = f"{self._settings.backend_url}{path}"
         timeout = (self._settings.connect_timeout, self._settings.read_timeout)
+        turn_id = request_id.get()
+        if turn_id:  # the backend logs the turn's id on every line of this call, and echoes it
+            kwargs["headers"] = {**kwargs.get("headers", {}), HEADER: turn_id}
         try:
             response = self._session.request(method, url, timeout=timeout, **kwargs)
         except requests.RequestException as exc:
             logger.warning("backend %s %s unreachable: %s", method, path, type(exc).__name__)
+            metrics.backend_error("unreachable")
             raise BackendUnavailable() from exc
         if response.status_code >= 500:
             logger.warning("backend %s %s failed with %s", method, path, response.status_code)
+            metrics.backend_error("server_error")
             raise BackendUnavailable()
         body = _json_or_none(response)
         if response.status_code == 404:
@@ -149,6 +163,7 @@ class BackendClient:
                 fields=error.get("fields") if isinstance(error.get("fields"), dict) else None,
             )
         if body is None:
+            metrics.backend_error("bad_answer")
             raise BackendUnavailable()
         return body
 

@@ -126,10 +126,22 @@ class ActionSubmitCallback(Action):
             dispatcher.utter_message(response="utter_handoff_unreachable")
             return []  # keep the answers: a later "转人工" can try again
         hours = slot("handoff_hours") or "服务时间"
+        earliest = _earliest_call(topic, tracker.get_latest_input_channel() or "rest")
         dispatcher.utter_message(
             text=(
                 f"已为您登记回电，编号 {created['number']}。工作人员会在服务时间（{hours}）内"
-                f"拨打 {created['applicant']['phone']} 与您联系。"
+                f"拨打 {created['applicant']['phone']} 与您联系"
+                + (f"，最早在{earliest}" if earliest else "")
+                + "。"
             )
         )
         return reset
+
+
+def _earliest_call(topic: str, channel: str) -> str:
+    """Ask the backend when people next answer (it knows the holidays); empty if now or unknown."""
+    try:
+        found = get_client().handoff_availability(topic, channel)
+    except BackendCallError:
+        return ""  # the request is made; the promise falls back to the service hours
+    return str(found.get("next_open_text") or "")

@@ -7,7 +7,8 @@ Two of everything that can be two, on the shared services:
       │     tracker store PostgreSQL (own database and role), lock store Redis,
       │     event broker RabbitMQ, socket.io client manager Redis, WeChat store Redis
       ├── action server ×2 (rasa-sdk), behind HAProxy's actions listener
-      └── backend (FastAPI, two uvicorn workers) on PostgreSQL (own database and role)
+      ├── backend (FastAPI, two uvicorn workers) on PostgreSQL (own database and role)
+      └── analytics consumer: Rasa's events from RabbitMQ into the backend's database
 
 Standard library only, like ``bot.launcher``, whose ``Service`` it reuses. The
 tests start the same thing through ``tests.support.running_topology``.
@@ -176,6 +177,11 @@ class Topology:
                    "--port", port, "--logging-config-file", logging_config]  # fmt: skip
         return Service(f"actions{n}", command, f"http://127.0.0.1:{port}/health")
 
+    def _analytics(self) -> Service:
+        # no listener: it reads the event queue (bot/backend/analytics/consumer.py)
+        command = [str(BACKEND_BIN / "python"), "-m", "bot.backend.cli", "analytics-consume"]
+        return Service("analytics", command, "")
+
     def start(self) -> None:
         """Start the backend, the action servers, both Rasa instances, then HAProxy."""
         timeout = float(self.env.get("STARTUP_TIMEOUT", "180"))
@@ -191,7 +197,7 @@ class Topology:
         )
         # each group starts together (two cores: Rasa's model loads overlap well enough)
         for group in (
-            [backend, self._actions(1), self._actions(2)],
+            [backend, self._actions(1), self._actions(2), self._analytics()],
             [self._rasa(1), self._rasa(2)],
             [haproxy],
         ):
@@ -222,7 +228,7 @@ class Topology:
             assert service.process is not None
             if service.process.poll() is not None:
                 raise RuntimeError(f"{service.name} exited with {service.process.returncode}")
-            if _healthy(service):
+            if not service.health_url or _healthy(service):  # no listener: running is ready
                 return
             time.sleep(0.5)
         raise TimeoutError(f"{service.name} not ready after {timeout:.0f}s")
@@ -308,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
             f"  WeChat (public)     : {topology.public_url}/webhooks/wechat/webhook\n"
             f"  REST + Rasa API     : {topology.internal_url} (internal; JWT of RASA_API_TOKEN)\n"
             f"  backend + console   : {topology.backend_url}/console/ (internal)\n"
+            f"  analytics           : {topology.backend_url}/console/analytics (supervisors;"
+            f" consumer of queue {env['RABBITMQ_QUEUE']})\n"
             f"  HAProxy stats       : http://127.0.0.1:{env['HAPROXY_STATS_PORT']}/stats\n"
             f"  logs                : {topology.log_dir}\n",
             flush=True,

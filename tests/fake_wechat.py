@@ -1,8 +1,9 @@
 """WeChat's side of the channel, on 127.0.0.1, for the tests.
 
-`FakeWeChatApi` is WeChat's server API (access token + customer-service
-messages); `WeChatPusher` is WeChat's message push: it builds real message
-XML, encrypts and signs it with wechatpy exactly as WeChat does, posts it to
+`FakeWeChatApi` is WeChat's server API (access token, customer-service
+messages within the 48-hour window, template messages outside it);
+`WeChatPusher` is WeChat's message push: it builds real message XML,
+encrypts and signs it with wechatpy exactly as WeChat does, posts it to
 the assistant's webhook and opens the encrypted passive replies.
 """
 
@@ -32,6 +33,12 @@ AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 SECRET = "5f2c9a7e1b3d4f6a8c0e2b4d6f8a0c1e"  # 32 hex, like an AppSecret
 ACCOUNT = "gh_yucai_test"
 TEXT_LIMIT = 2048  # bytes WeChat accepts in one text
+TEMPLATE_PATH = "/cgi-bin/message/template/send"
+STATUS_TEMPLATE_ID = "tpl-yucai-status-0001"
+
+
+def _text_to(message: dict[str, Any], user: str) -> bool:
+    return message.get("msgtype") == "text" and message.get("touser") == user
 
 
 class FakeWeChatApi:
@@ -41,6 +48,10 @@ class FakeWeChatApi:
         self.app_id, self.secret = app_id, secret
         self.token_fetches = 0
         self.sent: list[dict[str, Any]] = []
+        #: users whose 48-hour customer-service window has closed (errcode 45015)
+        self.window_closed: set[str] = set()
+        #: template ids this account has (as added in the Official Account's back office)
+        self.templates: set[str] = {STATUS_TEMPLATE_ID}
         self._tokens: set[str] = set()
         self._counter = itertools.count(1)
         self._changed = threading.Condition()
@@ -100,12 +111,17 @@ class FakeWeChatApi:
         return {"access_token": token, "expires_in": 7200}
 
     def send(self, path: str, token: str, raw: bytes) -> dict[str, Any]:
-        """Accept one text message, as WeChat checks it."""
-        if path not in ("/cgi-bin/message/custom/send", "/cgi-bin/message/send"):
+        """Accept one text or template message, as WeChat checks it."""
+        paths = ("/cgi-bin/message/custom/send", "/cgi-bin/message/send", TEMPLATE_PATH)
+        if path not in paths:
             return {"errcode": 404, "errmsg": "no such api"}
         if token not in self._tokens:
             return {"errcode": 42001, "errmsg": "access_token expired"}
         body = json.loads(raw.decode("utf-8"))
+        if path == TEMPLATE_PATH:
+            return self._template(body)
+        if path == "/cgi-bin/message/custom/send" and body.get("touser") in self.window_closed:
+            return {"errcode": 45015, "errmsg": "response out of time limit"}
         content = body.get("text", {}).get("content", "")
         if body.get("msgtype") != "text" or not body.get("touser"):
             return {"errcode": 40008, "errmsg": "invalid message type"}
@@ -116,6 +132,29 @@ class FakeWeChatApi:
             self._changed.notify_all()
         return {"errcode": 0, "errmsg": "ok"}
 
+    def _template(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Accept a template message to a known template with string field values."""
+        if body.get("template_id") not in self.templates:
+            return {"errcode": 40037, "errmsg": "invalid template_id"}
+        data = body.get("data")
+        if not body.get("touser") or not isinstance(data, dict) or not data:
+            return {"errcode": 47001, "errmsg": "data format error"}
+        if not all(isinstance(v, dict) and isinstance(v.get("value"), str) for v in data.values()):
+            return {"errcode": 47001, "errmsg": "data format error"}
+        with self._changed:
+            self.sent.append({"path": TEMPLATE_PATH, "msgtype": "template", **body})
+            self._changed.notify_all()
+        return {"errcode": 0, "errmsg": "ok", "msgid": next(self._counter)}
+
+    def templates_to(self, user: str) -> list[dict[str, str]]:
+        """Return the template messages' fields sent to a user so far."""
+        with self._changed:
+            return [
+                {k: v["value"] for k, v in m["data"].items()}
+                for m in self.sent
+                if m["touser"] == user and m.get("msgtype") == "template"
+            ]
+
     def expire_tokens(self) -> None:
         """Make every issued token invalid, as after its two hours."""
         with self._changed:
@@ -124,14 +163,14 @@ class FakeWeChatApi:
     def texts_to(self, user: str) -> list[str]:
         """Return what was sent to a user so far."""
         with self._changed:
-            return [m["text"]["content"] for m in self.sent if m["touser"] == user]
+            return [m["text"]["content"] for m in self.sent if _text_to(m, user)]
 
     def wait_for_texts(self, user: str, count: int, timeout: float = 30) -> list[str]:
         """Wait until at least `count` texts reached a user; return them all."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
-                texts = [m["text"]["content"] for m in self.sent if m["touser"] == user]
+                texts = [m["text"]["content"] for m in self.sent if _text_to(m, user)]
                 left = deadline - time.monotonic()
                 if len(texts) >= count or left <= 0:
                     return texts
@@ -249,4 +288,5 @@ def stack_env(workdir: Path) -> dict[str, str]:
         "WECHAT_API_BASE_URL": f"http://127.0.0.1:{free_port()}",
         "WECHAT_STORE_URL": f"sqlite:///{workdir / 'wechat.db'}",
         "WECHAT_REPLY_WITHIN_SECONDS": "2",
+        "WECHAT_STATUS_TEMPLATE_ID": STATUS_TEMPLATE_ID,
     }

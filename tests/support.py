@@ -61,6 +61,8 @@ def running_stack(
             "SANIC_HOST": "127.0.0.1",
             # people answer chat handoffs round the clock in the tests (issue 5)
             "SERVICE_HOURS": "mon-sun 00:00-24:00",
+            # a loaded CI machine can take minutes to load the model
+            "STARTUP_TIMEOUT": "600",
             **extra_env,
         }
     )
@@ -69,7 +71,10 @@ def running_stack(
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
         '  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n',
+        "  enable_selective_domain: true\n"
+        # the tracker store endpoints.yml names (masks numbers once their request ends)
+        "tracker_store:\n  type: bot.serving.tracker_store.MaskingSQLTrackerStore\n"
+        f'  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n',
         encoding="utf-8",
     )
     stack = Stack(env=env, model=MODEL, endpoints=endpoints, log_dir=log_dir)

@@ -1,5 +1,10 @@
 """Operator commands: ``python -m bot.backend.cli init-db | import-hospitals PATH | serve | purge``.
 
+Analytics (bot/backend/analytics): ``analytics-consume`` reads Rasa's event
+queue on RabbitMQ into the analytics tables until stopped; ``analytics-ingest
+FILE`` stores a recorded event stream the same way (a replay, or `make run`,
+which has no broker).
+
 Agent accounts of the hotline console: ``create-agent``, ``set-agent-password``,
 ``disable-agent``, ``list-agents`` (bot/backend/agents/cli.py). ``serve`` runs
 the backend API alone; ``python -m bot.server`` runs it with the console.
@@ -8,7 +13,7 @@ the backend API alone; ``python -m bot.server`` runs it with the console.
 from __future__ import annotations
 
 import argparse
-import copy
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -18,15 +23,16 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
-from uvicorn.config import LOGGING_CONFIG
 
 from bot.backend.agents.cli import add_commands as add_agent_commands
 from bot.backend.bootstrap import import_hospitals_file, init_db
 from bot.backend.config import Settings, load_settings
 from bot.backend.db import create_db_engine
 from bot.backend.errors import ApiError
+from bot.backend.logs import server_log_config
 from bot.backend.main import create_app
 from bot.backend.retention import PurgeReport, purge
+from bot.common.metrics import prepare_multiprocess
 from bot.common.secrets import SecretError
 
 
@@ -85,6 +91,10 @@ def run_purge(
         engine.dispose()
 
 
+#: how long uvicorn waits for a worker's health answer before restarting it
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 def serve(
     app: FastAPI, settings: Settings, *, factory: str = "bot.backend.main:create_app"
 ) -> None:
@@ -100,14 +110,18 @@ def serve(
     except SecretError as exc:
         print(exc, file=sys.stderr)
         raise SystemExit(2) from None
-    log_config = copy.deepcopy(LOGGING_CONFIG)
-    log_config["loggers"]["bot.backend"] = {"handlers": ["default"], "level": "INFO"}
+    log_config = server_log_config()
+    prepare_multiprocess(settings.backend_workers)  # workers share one /metrics (README)
     if settings.backend_workers > 1:
         # worker processes import the app themselves (each builds it from the environment)
         uvicorn.run(
             factory,
             factory=True,
             workers=settings.backend_workers,
+            # a worker answers uvicorn's health ping only once it has imported the app;
+            # on a busy machine that takes longer than the default 5 s, and uvicorn then
+            # kills and restarts every worker forever (seen at load 11 on 2 cores)
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
             host=settings.backend_host,
             port=settings.backend_port,
             log_config=log_config,
@@ -138,6 +152,51 @@ def _provision_postgres(_settings: Settings, args: argparse.Namespace) -> int:
         provision.provision(
             args.admin_url, role=args.role, database=args.database, password=password
         )
+    return 0
+
+
+def _analytics_consume(settings: Settings, args: argparse.Namespace) -> int:
+    import signal
+
+    from bot.backend.analytics.consumer import BrokerSettings
+    from bot.backend.analytics.service import consumer_for
+    from bot.common.pii import install_pii_filter
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    install_pii_filter()
+    broker = BrokerSettings()
+    consumer = consumer_for(settings, broker)
+    signal.signal(signal.SIGTERM, lambda *_: consumer.stop())
+    signal.signal(signal.SIGINT, lambda *_: consumer.stop())
+    print(
+        f"分析事件消费中：{broker.rabbitmq_host}:{broker.rabbitmq_port}"
+        f" 队列 {broker.rabbitmq_queue}",
+        flush=True,
+    )
+    if args.exit_when_idle is None:
+        report = consumer.run_forever()
+    else:
+        report = consumer.run(idle_exit_seconds=args.exit_when_idle)
+    print(
+        f"已处理消息 {report.messages} 条：新存 {report.stored}，重复 {report.duplicates}，"
+        f"无关 {report.skipped}，无法识别 {report.malformed}。"
+    )
+    return 0
+
+
+def _analytics_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.backend.analytics.service import read_stream, replay
+
+    try:
+        events = read_stream(args.path)
+    except (OSError, ValueError) as exc:
+        print(f"错误：无法读取事件文件：{exc}", file=sys.stderr)
+        return 1
+    report, bad = replay(settings, events)
+    print(
+        f"已读入事件 {len(events)} 条：新存 {report.stored}，重复 {report.duplicates}，"
+        f"无关 {report.skipped}，无法识别 {bad}。"
+    )
     return 0
 
 
@@ -180,6 +239,17 @@ def build_parser() -> argparse.ArgumentParser:
     provisioner.add_argument("--password-env", help="环境变量名：该角色的密码从这里读取")
     provisioner.add_argument("--drop", action="store_true", help="删除该数据库（测试用）")
     provisioner.set_defaults(handler=_provision_postgres)
+    consume = commands.add_parser(
+        "analytics-consume", help="从 RabbitMQ 读取 Rasa 的对话事件，写入统计表（直到停止）"
+    )
+    consume.add_argument(
+        "--exit-when-idle", type=float, default=None, metavar="SECONDS",
+        help="队列空闲这么多秒后退出（补录、测试用）",
+    )  # fmt: skip
+    consume.set_defaults(handler=_analytics_consume)
+    ingest = commands.add_parser("analytics-ingest", help="把录下的对话事件（JSON）写入统计表")
+    ingest.add_argument("path", type=Path, help="事件文件：JSON 数组或每行一个 JSON")
+    ingest.set_defaults(handler=_analytics_ingest)
     add_agent_commands(commands)
     return parser
 

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     request_numbers: Literal["random", "sequential"] = "random"
     #: encrypts resident ID numbers at rest and keys their lookup hash (32 random bytes)
     id_number_key: SecretStr = SecretStr("")
+    #: Prometheus's bearer token for GET /metrics (empty: the page answers 404)
+    metrics_token: SecretStr = SecretStr("")
 
     # --- retention (python -m bot.backend.cli purge) ------------------------
     #: conversations (tracker events, handoff messages) idle this long are anonymised
@@ -60,14 +62,28 @@ class Settings(BaseSettings):
     console_session_max_hours: int = Field(default=10, ge=1)
     #: send the session cookie only over HTTPS (set true behind a TLS proxy)
     console_cookie_secure: bool = False
-    #: when people answer chat handoffs, e.g. "mon-fri 09:00-17:30" or "mon-sun 00:00-24:00"
-    service_hours: str = "mon-fri 09:00-17:30"
+    #: when people answer handoffs: "workdays 09:00-17:30" (China's calendar, holidays
+    #: closed, 调休 days open), "mon-fri 09:00-17:30" (plain weekdays), "mon-sun 00:00-24:00"
+    service_hours: str = "workdays 09:00-17:30"
     #: an agent counts as online while its console has been seen this recently
     agent_online_seconds: int = Field(default=60, ge=5)
     #: Rasa input channels that can carry an agent's replies (they push; REST cannot)
     handoff_channels: str = "socketio,wechat"
     #: a chat nobody claimed within this many seconds goes back to the bot (0: never)
     handoff_wait_seconds: int = Field(default=600, ge=0)
+
+    # --- status updates pushed to the applicant (bot/backend/notifications) -------
+    #: how often the outbox worker looks for owed updates (0: no worker in this process)
+    notify_interval_seconds: float = Field(default=2.0, ge=0)
+    #: tries per update (tenacity, exponential back-off from NOTIFY_RETRY_SECONDS) before
+    #: it is listed as failed in the console
+    notify_attempts: int = Field(default=3, ge=1, le=10)
+    notify_retry_seconds: float = Field(default=1.0, ge=0)
+    #: a web user who is not connected is looked for again this often, for at most these days
+    notify_visit_poll_seconds: int = Field(default=10, ge=1)
+    notify_visit_days: int = Field(default=30, ge=1)
+    #: WeChat's customer-service window since the user's last message; later: a template message
+    wechat_service_window_hours: float = Field(default=48, gt=0)
 
     @field_validator("backend_api_token")
     @classmethod
@@ -82,6 +98,7 @@ class Settings(BaseSettings):
         secret_rules.require("BACKEND_API_TOKEN", self.backend_api_token.get_secret_value())
         secret_rules.require("RASA_API_TOKEN", self.rasa_api_token.get_secret_value())
         secret_rules.require("ID_NUMBER_KEY", self.id_number_key.get_secret_value())
+        secret_rules.require("METRICS_TOKEN", self.metrics_token.get_secret_value())
         if self.yucai_profile == "production" and self.request_numbers != "random":
             raise secret_rules.SecretError(
                 "拒绝启动：生产环境必须使用随机申请编号 / "

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 
+from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -25,12 +26,16 @@ from bot.backend.handoffs.router import router as handoff_router
 from bot.backend.handoffs.sweeper import sweep_forever
 from bot.backend.limits import BodySizeLimitMiddleware
 from bot.backend.logs import install_log_masking
+from bot.backend.metrics import install as install_metrics
 from bot.backend.migrate import is_up_to_date
+from bot.backend.notifications.router import router as notifications_router
+from bot.backend.notifications.worker import notify_forever
 from bot.backend.reference.router import router as reference_router
 from bot.backend.requests.router import router as requests_router
 from bot.backend.requests.router import staff_router
 from bot.backend.retention import purge
 from bot.backend.security import require_token
+from bot.common.logs import HEADER, clean_request_id, new_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +58,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     sweeper = None
     if app.state.settings.handoff_wait_seconds > 0:
         sweeper = asyncio.create_task(sweep_forever(app, lambda: app.state.clock()))
+    notifier = None
+    if app.state.settings.notify_interval_seconds > 0:  # status updates (issue 15)
+        notifier = asyncio.create_task(notify_forever(app, lambda: app.state.clock()))
     purger = None
     if app.state.settings.production:  # the retention purge (README: security)
         purger = asyncio.create_task(purge_regularly(app))
@@ -63,6 +71,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             sweeper.cancel()
         if purger is not None:
             purger.cancel()
+        if notifier is not None:
+            notifier.cancel()
         rasa = getattr(app.state, "rasa", None)
         if rasa is not None:
             rasa.close()
@@ -106,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(consent_router, dependencies=token)
     api.include_router(requests_router)
     api.include_router(handoff_router, dependencies=token)
+    api.include_router(notifications_router, dependencies=token)
     # ... and an agent's session for the staff routes
     api.include_router(staff_router)
     app.include_router(api)
@@ -133,7 +144,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         return JSONResponse({"status": "ok", "database": "ok"})
 
+    install_metrics(app, settings.metrics_token.get_secret_value())
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    # the turn's id from the action server (or a new one): on every log line, echoed back
+    app.add_middleware(
+        CorrelationIdMiddleware,
+        header_name=HEADER,
+        generator=new_request_id,
+        validator=lambda value: clean_request_id(value) is not None,
+    )
     install_error_handlers(app)
     install_log_masking()
     return app

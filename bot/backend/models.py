@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from bot.backend.agents.models import Agent, AgentAudit, AgentSession
+from bot.backend.analytics.models import (
+    AnalyticsConversation,
+    AnalyticsEvent,
+    AnalyticsQuestion,
+)
 from bot.backend.consent.models import ConsentNotice, ConsentRecord
 from bot.backend.db import Base
 from bot.backend.guessing.models import ProofFailure
 from bot.backend.handoffs.models import Handoff, HandoffMessage
+from bot.backend.notifications.models import Notification, NotificationOptOut
 from bot.backend.reference.models import District, Hospital, HospitalDepartment
 from bot.backend.requests.models import RequestEvent, RequestSequence, ServiceRequest
 
@@ -14,6 +20,9 @@ __all__ = [
     "Agent",
     "AgentAudit",
     "AgentSession",
+    "AnalyticsConversation",
+    "AnalyticsEvent",
+    "AnalyticsQuestion",
     "Base",
     "ConsentNotice",
     "ConsentRecord",
@@ -22,6 +31,8 @@ __all__ = [
     "HandoffMessage",
     "Hospital",
     "HospitalDepartment",
+    "Notification",
+    "NotificationOptOut",
     "ProofFailure",
     "RequestEvent",
     "RequestSequence",

@@ -30,6 +30,8 @@ class AssistantUnavailableError(ApiError):
     status_code = 503
     code = "assistant_unavailable"
     default_message = "智能助手暂时无法连接，请稍后再试；您可以先手工填写。"
+    #: the start of Rasa's error body, for callers that tell failures apart (notifications)
+    detail: str = ""
 
 
 class RasaClient:
@@ -58,9 +60,20 @@ class RasaClient:
         )
         return list(state.get("events") or [])
 
-    def append(self, sender_id: str, events: list[dict[str, Any]], *, deliver: bool) -> None:
-        """Append events; with ``deliver`` bot messages go out on the user's own channel."""
-        params = {"output_channel": "latest", "execute_side_effects": str(deliver).lower()}
+    def append(
+        self,
+        sender_id: str,
+        events: list[dict[str, Any]],
+        *,
+        deliver: bool,
+        output_channel: str = "latest",
+    ) -> None:
+        """Append events; with ``deliver`` bot messages go out on the user's own channel.
+
+        ``output_channel`` names the Rasa channel to deliver on (``latest``: the
+        one the user spoke on last); Rasa saves the events only if delivery worked.
+        """
+        params = {"output_channel": output_channel, "execute_side_effects": str(deliver).lower()}
         self._call(
             "POST", f"{self._conversation(sender_id)}/tracker/events", json=events, params=params
         )
@@ -91,11 +104,23 @@ class RasaClient:
             logger.warning(
                 "Rasa %s %s answered %s", method, path.split("/")[1], response.status_code
             )
-            raise AssistantUnavailableError()
+            error = AssistantUnavailableError()
+            error.detail = _error_message(response)
+            raise error
         try:
             return response.json()
         except ValueError as exc:
             raise AssistantUnavailableError() from exc
+
+
+def _error_message(response: httpx.Response) -> str:
+    """Return the message of Rasa's error body (its channel's reason), shortened."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300]
+    message = body.get("message") if isinstance(body, dict) else None
+    return str(message or response.text)[:300]
 
 
 def rasa_for(app: FastAPI) -> RasaClient:

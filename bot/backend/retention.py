@@ -14,10 +14,14 @@ backend itself once a day) runs ``purge``:
    messages are deleted, summary, details and sender id emptied.
 3. **Rasa's tracker store** (``TRACKER_STORE_URL``, SQL): conversations idle
    longer than ``CONVERSATION_RETENTION_DAYS`` are deleted; in every other
-   conversation without an active form, phone and ID numbers in any event
-   (the user's raw text, entities, slot values) are masked, so none is kept
-   once the form that collected it has ended.
+   conversation without an open request (a form collecting, or a submission
+   waiting for 「重试」), phone and ID numbers in any event (the user's raw
+   text, entities, slot values) are masked. The tracker store masks them
+   itself when a request ends (bot/serving/tracker_store.py); this catches
+   conversations stored before it or by a stock store.
 4. Counted proof failures older than their window are swept.
+5. The analytics keep a conversation's latest message (masked) to file it
+   under "unanswered"; it is emptied once the conversation is idle that long.
 
 The run itself is recorded in ``agent_audit`` (``system`` / ``purge``).
 """
@@ -34,13 +38,14 @@ from sqlalchemy import create_engine, delete, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.backend.agents.models import AgentAudit
+from bot.backend.analytics.ingest import forget_latest_messages
 from bot.backend.consent.models import ConsentNotice, ConsentRecord
 from bot.backend.consent.notices import retention_days
 from bot.backend.db import normalise_database_url
 from bot.backend.guessing import service as guessing
 from bot.backend.handoffs.models import Handoff, HandoffMessage
 from bot.backend.requests.models import RequestEvent, ServiceRequest
-from bot.common.pii import mask_text
+from bot.common.tracker_pii import TEXT_EVENTS, holds_raw_details_in, mask_event
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +65,8 @@ class PurgeReport:
     tracker_conversations: int = 0
     tracker_events_masked: int = 0
     proof_failures: int = 0
+    #: the latest message the analytics kept per conversation (masked), emptied when idle
+    analytics_messages: int = 0
 
     def summary(self) -> str:
         """One line: every count by name."""
@@ -78,6 +85,9 @@ def purge(
     _purge_requests(session, now=now, report=report)
     _purge_handoffs(session, now=now, before=now - timedelta(days=conversation_days), report=report)
     report.proof_failures = guessing.sweep(session, now=now)
+    report.analytics_messages = forget_latest_messages(
+        session, before=now - timedelta(days=conversation_days)
+    )
     session.commit()
     if tracker_store_url:
         _purge_tracker(
@@ -205,39 +215,33 @@ def _purge_tracker(url: str, *, before: datetime, report: PurgeReport) -> None:
 
 
 def _mask_conversation(connection: Any, sender: str) -> int:
-    """Mask phone and ID numbers in one conversation's events, unless a form is still open."""
-    last_loop = connection.execute(
+    """Mask phone and ID numbers in one conversation's events, unless its request is open.
+
+    Open: a form is collecting, or a submission waits for 「重试」 with the kept
+    details (bot/common/tracker_pii.py, the same rule as the Rasa tracker store's).
+    """
+    state = connection.execute(
         text(
-            "SELECT data FROM events WHERE sender_id = :s AND type_name = 'active_loop' "
-            "ORDER BY id DESC LIMIT 1"
+            "SELECT data FROM events WHERE sender_id = :s AND type_name IN "
+            "('active_loop', 'slot', 'restart', 'reset_slots', 'session_started') ORDER BY id"
         ),
         {"s": sender},
-    ).scalar()
-    if last_loop and json.loads(last_loop).get("name"):
-        return 0  # a form is still collecting: its slots must stay usable
+    ).scalars()
+    if holds_raw_details_in(json.loads(data) for data in state):
+        return 0  # the form, or its retry, still needs the raw values
     masked = 0
+    kinds = ", ".join(f"'{kind}'" for kind in TEXT_EVENTS)  # constants, not input
     rows = connection.execute(
-        text(
-            "SELECT id, data FROM events WHERE sender_id = :s "
-            "AND type_name IN ('user', 'slot', 'bot', 'user_featurization')"
-        ),
+        text(f"SELECT id, data FROM events WHERE sender_id = :s AND type_name IN ({kinds})"),
         {"s": sender},
     ).all()
     for row_id, data in rows:
-        clean = json.dumps(_mask(json.loads(data)), ensure_ascii=False)
-        if clean != json.dumps(json.loads(data), ensure_ascii=False):
+        event = json.loads(data)
+        clean = mask_event(event)
+        if clean != event:
             connection.execute(
-                text("UPDATE events SET data = :d WHERE id = :i"), {"d": clean, "i": row_id}
+                text("UPDATE events SET data = :d WHERE id = :i"),
+                {"d": json.dumps(clean), "i": row_id},
             )
             masked += 1
     return masked
-
-
-def _mask(value: Any) -> Any:
-    if isinstance(value, str):
-        return mask_text(value)
-    if isinstance(value, list):
-        return [_mask(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _mask(item) for key, item in value.items()}
-    return value

@@ -32,6 +32,7 @@ from sanic.response import HTTPResponse
 from bot.channels.rate_limit import SLOW_DOWN, ChatLimits
 from bot.channels.web_auth import TokenError, WebChatSettings
 from bot.common import secrets as secret_rules
+from bot.common.logs import HEADER, METADATA_KEY, clean_request_id, new_request_id, request_id
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,11 @@ class GuardedRestInput(RestInput):
         self.signer = signer
         self.limits = limits
 
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        """Carry the turn's request id to the action server (``latest_message.metadata``)."""
+        turn_id = getattr(request.ctx, "request_id", None)
+        return {METADATA_KEY: turn_id} if turn_id else None
+
     async def _extract_sender(self, req: Request) -> str | None:
         """Use the verified user in ``signed`` mode, the body's ``sender`` otherwise."""
         verified = getattr(req.ctx, "yucai_sender", None)
@@ -85,6 +91,20 @@ class GuardedRestInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa's routes, with the access rule and the rate limit checked first."""
         bp = super().blueprint(on_new_message)
+
+        @bp.middleware("request")
+        async def identify(request: Request) -> None:
+            # the caller's X-Request-ID, or a new one: on every log line of the turn
+            turn_id = clean_request_id(request.headers.get(HEADER)) or new_request_id()
+            request.ctx.request_id = turn_id
+            request_id.set(turn_id)
+
+        @bp.middleware("response")
+        async def echo(request: Request, reply: HTTPResponse) -> None:
+            turn_id = getattr(request.ctx, "request_id", None)
+            if turn_id and reply is not None:
+                reply.headers[HEADER] = turn_id
+                logger.info("REST turn answered with %s", reply.status)
 
         @bp.middleware("request")
         async def guard(request: Request) -> HTTPResponse | None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -29,6 +29,7 @@ from socketio import AsyncRedisManager, AsyncServer
 
 from bot.channels.rate_limit import SLOW_DOWN, ChatLimits
 from bot.channels.web_auth import TokenError, WebChatSettings
+from bot.channels.web_output import WebChatOutput
 from bot.channels.web_payload import (
     LOGIN_NOT_VERIFIED,
     SESSION_EXPIRED,
@@ -37,8 +38,9 @@ from bot.channels.web_payload import (
     Utterance,
     parse_utterance,
 )
-from bot.channels.web_replies import channel_reply, format_reply, quick_replies
+from bot.channels.web_replies import channel_reply
 from bot.common import secrets as secret_rules
+from bot.common.logs import METADATA_KEY, new_request_id, request_id
 
 logger = logging.getLogger(__name__)
 
@@ -62,25 +64,6 @@ PAGE_CSP = (
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
-
-
-class WebChatOutput(SocketIOOutput):
-    """Send replies as escaped Markdown bubbles that rasa-webchat renders faithfully."""
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        """Send one bubble per paragraph or per screenful of prose."""
-        for part in format_reply(text):
-            await self._send_message(recipient_id, {"text": part})
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        """Attach the dialogue's buttons as quick replies to the last bubble."""
-        messages: list[dict[str, Any]] = [{"text": part} for part in format_reply(text)]
-        pairs = tuple((str(b["title"]), str(b["payload"])) for b in buttons)
-        messages[-1]["quick_replies"] = quick_replies(pairs)
-        for message in messages:
-            await self._send_message(recipient_id, message)
 
 
 class _PageBlueprint(SocketBlueprint):
@@ -234,6 +217,9 @@ class WebChatInput(SocketIOInput):
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: str, data: Any) -> None:
+            # each socket.io event runs in its own task: the id is this turn's only
+            turn_id = new_request_id()
+            request_id.set(turn_id)
             try:
                 utterance = parse_utterance(data, metadata_key=self.metadata_key or "customData")
                 sender_id, logged_in = self._sender(sid, utterance)
@@ -257,13 +243,19 @@ class WebChatInput(SocketIOInput):
                 WebChatOutput(sio, self.bot_message_evt),
                 sender_id,
                 input_channel=self.name(),
-                metadata={**utterance.custom_data, "logged_in": logged_in},
+                metadata={
+                    **utterance.custom_data,
+                    "logged_in": logged_in,
+                    METADATA_KEY: turn_id,
+                },
             )
             try:
                 await on_new_message(message)
             except Exception:  # the boundary: log it, tell the user, keep serving
                 logger.exception("web chat could not handle a message")
                 await say(sid, SYSTEM_ERROR)
+            else:
+                logger.info("web chat turn answered")
 
         return bp
 

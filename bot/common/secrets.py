@@ -25,6 +25,7 @@ SECRETS: dict[str, str] = {
     "WECHAT_TOKEN": "WeChat's message signature token",
     "WECHAT_ENCODING_AES_KEY": "WeChat's safe-mode AES key",
     "WECHAT_APP_SECRET": "WeChat's AppSecret for the customer-service API",
+    "METRICS_TOKEN": "Prometheus's bearer token for GET /metrics of every process",
 }
 #: Values that were ever documented or defaulted: never accepted as a secret.
 PLACEHOLDERS = frozenset(

@@ -8,7 +8,16 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.console.routes import calls, handoffs, pages, requests, session
+from bot.console.routes import (
+    analytics,
+    calls,
+    events,
+    handoffs,
+    notifications,
+    pages,
+    requests,
+    session,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -51,9 +60,10 @@ class ConsoleHeadersMiddleware:
 def install_console(app: FastAPI) -> None:
     """Serve the console at ``/console`` and its API at ``/console/api``."""
     api = APIRouter(prefix="/console/api")
-    for module in (session, calls, requests, handoffs):
+    for module in (session, calls, requests, handoffs, analytics, notifications, events):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(pages.router, prefix="/console")
+    app.include_router(analytics.page_router, prefix="/console")
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     app.add_middleware(ConsoleHeadersMiddleware)

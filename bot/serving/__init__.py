@@ -1,1 +1,1 @@
-"""How a Rasa instance of the production topology is served (``python -m bot.serving``)."""
+"""How a Rasa instance is served: the production topology and every process's speed changes."""

@@ -16,8 +16,8 @@ import os
 import sys
 
 from bot.common import secrets as secret_rules
-from bot.rasa_server import run_arguments
-from bot.serving import fail_closed, readiness
+from bot.rasa_server import keep_logging_config, run_arguments
+from bot.serving import fail_closed, metrics, readiness, tuning
 
 
 def main() -> None:
@@ -34,8 +34,11 @@ def main() -> None:
     except secret_rules.SecretError as exc:
         print(exc, file=sys.stderr)
         sys.exit(2)
+    metrics.install()  # before fail_closed, so a turn that fails closed is counted as an error
     fail_closed.install(timeout)
     readiness.install()
+    keep_logging_config(arguments)
+    tuning.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = arguments

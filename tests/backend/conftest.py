@@ -183,6 +183,8 @@ def settings(ready_database_url: str) -> Settings:
         # agent li's session (the ``client``) outlives the clock moves of these tests
         console_session_idle_minutes=60 * 24 * 90,
         console_session_max_hours=24 * 365,
+        # no outbox worker calling a Rasa on the default port: tests run its rounds themselves
+        notify_interval_seconds=0,
     )
 
 

@@ -145,6 +145,7 @@ def test_serve_refuses_to_start_on_an_empty_database(tmp_path: Path) -> None:
         ("BACKEND_API_TOKEN", "dev-backend-token", "placeholder"),
         ("RASA_API_TOKEN", "generated-by-make-run", "placeholder"),
         ("ID_NUMBER_KEY", "short-but-not-a-placeholder", "too short"),
+        ("METRICS_TOKEN", "generated-by-make-run", "placeholder"),
     ],
 )
 def test_serve_refuses_weak_secrets(tmp_path: Path, name: str, value: str, reason: str) -> None:

@@ -8,9 +8,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 
-def lookup(client: TestClient, number: str, last4: str) -> Any:
-    """Ask for a request's status with the ownership proof."""
-    return client.post("/api/v1/requests/lookup", json={"number": number, "phone_last4": last4})
+def lookup(client: TestClient, number: str, last4: str, turn: str | None = None) -> Any:
+    """Ask for a request's status with the ownership proof (in the bot's turn ``turn``)."""
+    headers = {"X-Request-ID": turn} if turn else None
+    return client.post(
+        "/api/v1/requests/lookup", json={"number": number, "phone_last4": last4}, headers=headers
+    )
 
 
 def test_lookup_with_the_right_phone(client: TestClient, housing_request: dict[str, Any]) -> None:
@@ -29,9 +32,10 @@ def test_lookup_ignores_case_and_blanks_in_the_number(
 def test_unknown_number_and_wrong_phone_look_exactly_alike(
     client: TestClient, housing_request: dict[str, Any]
 ) -> None:
-    wrong_phone = lookup(client, housing_request["number"], "0000")
-    unknown = lookup(client, "HS20261127-9999", "5678")
-    garbage = lookup(client, "nonsense", "5678")
+    # in the same turn: the echoed X-Request-ID is the caller's own, not a difference
+    wrong_phone = lookup(client, housing_request["number"], "0000", turn="turn-1")
+    unknown = lookup(client, "HS20261127-9999", "5678", turn="turn-1")
+    garbage = lookup(client, "nonsense", "5678", turn="turn-1")
     assert wrong_phone.status_code == unknown.status_code == garbage.status_code == 404
     assert wrong_phone.content == unknown.content == garbage.content
     assert wrong_phone.json()["error"]["code"] == "not_found"

@@ -142,3 +142,43 @@ def test_the_tracker_store_keeps_no_number_after_the_form(
     assert payloads.PHONE not in stored["done"] and payloads.ID_NUMBER not in stored["done"]
     assert "138****5678" in stored["done"]
     assert payloads.PHONE in stored["filling"]  # the open form still needs it
+
+
+def test_the_purge_leaves_the_details_of_a_submission_waiting_for_retry(
+    tmp_path: Path, engine: Engine, clock: Clock
+) -> None:
+    tracker = tmp_path / "tracker.db"
+    now = clock.now.timestamp()
+
+    def event(sender: str, data: dict[str, Any]) -> tuple[str, str, float, str]:
+        return (sender, data["event"], now, json.dumps(data))
+
+    with sqlite3.connect(tracker) as db:
+        db.execute(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, "
+            "timestamp REAL, intent_name TEXT, action_name TEXT, data TEXT)"
+        )
+        rows = []
+        for sender in ("pending", "retried"):
+            rows += [
+                event(sender, {"event": "active_loop", "name": "housing_form"}),
+                event(sender, {"event": "user", "text": payloads.PHONE}),
+                event(sender, {"event": "slot", "name": "phone", "value": payloads.PHONE}),
+                # the backend was down: the form ended, the details wait for 「重试」
+                event(sender, {"event": "active_loop", "name": None}),
+                event(sender, {"event": "slot", "name": "submission_pending", "value": True}),
+            ]
+        rows.append(event("retried", {"event": "slot", "name": "phone", "value": None}))
+        db.executemany(
+            "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, ?, ?)", rows
+        )
+    with Session(engine) as session:
+        purge(
+            session, now=clock.now, conversation_days=30, tracker_store_url=f"sqlite:///{tracker}"
+        )
+    with sqlite3.connect(tracker) as db:
+        stored = dict(
+            db.execute("SELECT sender_id, group_concat(data, ' ') FROM events GROUP BY sender_id")
+        )
+    assert stored["pending"].count(payloads.PHONE) == 2  # 重试 resends them
+    assert payloads.PHONE not in stored["retried"] and "138****5678" in stored["retried"]

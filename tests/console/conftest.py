@@ -43,6 +43,8 @@ def settings(ready_database_url: str) -> Settings:
         backend_api_token=TOKEN,
         id_number_key=ID_KEY,
         service_hours="mon-sun 00:00-24:00",
+        # no outbox worker calling a Rasa on the default port: tests run its rounds themselves
+        notify_interval_seconds=0,
     )
 
 

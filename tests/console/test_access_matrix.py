@@ -30,6 +30,7 @@ ACTION_ROUTES = [
     ("post", f"/api/v1/requests/{NUMBER}/cancel", {"phone_last4": "5678"}),
     ("get", "/api/v1/handoffs/availability?topic=housing&channel=socketio", None),
     ("post", "/api/v1/handoffs", {}),
+    ("post", "/api/v1/notifications/opt-out", {"channel": "wechat", "sender_id": "oWx"}),
 ]
 STAFF_ROUTES = [
     ("post", f"/api/v1/requests/{NUMBER}/status", {"status": "accepted"}),
@@ -42,6 +43,8 @@ CONSOLE_ROUTES = [
     ("post", f"/console/api/requests/{NUMBER}/contact", None),
     ("get", "/console/api/handoffs", None),
     ("post", "/console/api/assist", {"text": "你好"}),
+    ("get", "/console/api/notifications?which=failed", None),
+    ("post", "/console/api/notifications/1/retry", None),
 ]
 CREDENTIALS = ["none", "wrong", "placeholder", "right", "wrong_scope"]
 

@@ -50,6 +50,8 @@ def test_nobody_online_means_no_person_and_no_queue(bot_api: TestClient) -> None
         "reason": "no_agent",
         "hours": "每天 0:00–24:00",
         "team": "housing",
+        "next_open": "2026-11-27T10:00:00+08:00",  # people answer now (the frozen clock)
+        "next_open_text": "",
     }
     refused = queue_chat(bot_api)
     assert refused.status_code == 409

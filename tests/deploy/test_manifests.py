@@ -31,7 +31,7 @@ SECRET_KEYS = {
     "TRACKER_STORE_URL", "WEBCHAT_SECRET", "BACKEND_DB_PASSWORD",
     "TRACKER_DB_PASSWORD", "REDIS_PASSWORD", "RABBITMQ_USER", "RABBITMQ_PASSWORD",
     "DATABASE_URL", "WEBCHAT_REDIS_URL", "WECHAT_STORE_URL", "WECHAT_APP_ID",
-    "WECHAT_APP_SECRET", "WECHAT_TOKEN", "WECHAT_ENCODING_AES_KEY",
+    "WECHAT_APP_SECRET", "WECHAT_TOKEN", "WECHAT_ENCODING_AES_KEY", "METRICS_TOKEN",
 }  # fmt: skip
 
 
@@ -57,7 +57,7 @@ def test_every_resource_matches_the_kubernetes_schema(resource: tuple[str, dict[
 
 def test_every_deployment_has_readiness_and_liveness_probes_and_limits() -> None:
     deployments = by_kind("Deployment")
-    assert set(deployments) == {"yucai-rasa", "yucai-actions", "yucai-backend"}
+    assert set(deployments) == {"yucai-rasa", "yucai-actions", "yucai-backend", "yucai-analytics"}
     for name, deployment in deployments.items():
         for container in deployment["spec"]["template"]["spec"]["containers"]:
             assert "readinessProbe" in container and "livenessProbe" in container, name
@@ -136,3 +136,20 @@ def _without_comments(path: Path) -> str:
     return "\n".join(
         line.split("#", 1)[0] for line in path.read_text(encoding="utf-8").splitlines()
     )
+
+
+def test_every_secret_the_processes_require_is_a_key_of_the_secret() -> None:
+    # bot/common/secrets.py is pure standard library: read it without importing the project
+    source = (ROOT / "bot" / "common" / "secrets.py").read_text(encoding="utf-8")
+    block = source.split("SECRETS: dict[str, str] = {", 1)[1].split("}", 1)[0]
+    required = set(re.findall(r'^\s*"([A-Z0-9_]+)":', block, flags=re.MULTILINE))
+    assert "METRICS_TOKEN" in required
+    assert required <= SECRET_KEYS, required - SECRET_KEYS
+    comment = _comments(K8S / "config.yaml")
+    for name in required - {"WECHAT_APP_SECRET", "WECHAT_TOKEN", "WECHAT_ENCODING_AES_KEY"}:
+        assert name in comment, f"{name} is not listed among the Secret's keys in config.yaml"
+
+
+def _comments(path: Path) -> str:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return "\n".join(line.split("#", 1)[1] for line in lines if "#" in line)

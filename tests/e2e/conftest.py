@@ -25,7 +25,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Start backend, action server and Rasa with the trained model."""
     workdir = tmp_path_factory.mktemp("stack")
     # the WeChat channel talks to tests/fake_wechat.py
-    extra = {"BACKEND_READ_TIMEOUT": "5", **wechat_env(workdir)}
+    # status updates (issue 15): a web user's next visit is looked for every second, and a
+    # failing push is retried without long waits
+    extra = {
+        "BACKEND_READ_TIMEOUT": "5",
+        "NOTIFY_VISIT_POLL_SECONDS": "1",
+        "NOTIFY_RETRY_SECONDS": "0.2",
+        **wechat_env(workdir),
+    }
     with running_stack(workdir, ARTIFACTS / "logs", "e2e", extra) as stack:
         yield stack
 
@@ -196,3 +203,13 @@ def console(stack: Stack, agents: dict[str, str]) -> Iterator[Callable[[str], Co
     yield _sign_in
     for agent in signed_in:
         agent.sign_out()
+
+
+def tracker_text(stack: Stack, sender: str | None = None) -> str:
+    """Return the stored events of one conversation (or of all), decoded, read with plain SQL."""
+    db = Path(stack.env["TRACKER_STORE_URL"].removeprefix("sqlite:///"))
+    query = "SELECT data FROM events" + (" WHERE sender_id = ?" if sender else "") + " ORDER BY id"
+    with sqlite3.connect(db) as conn:
+        found = conn.execute(query, (sender,) if sender else ())
+        # Rasa writes JSON with \u escapes: decode, so Chinese and numbers read as typed
+        return "\n".join(json.dumps(json.loads(data), ensure_ascii=False) for (data,) in found)

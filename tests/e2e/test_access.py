@@ -136,6 +136,39 @@ def test_backend_and_console_refuse_other_credentials(stack: Stack) -> None:
     assert call(f"{backend}/console/api/requests?q=x", headers=token)[0] == 401
 
 
+# --- /metrics of every process: METRICS_TOKEN only --------------------------------
+@pytest.mark.parametrize("process", ["rasa", "actions", "backend"])
+def test_metrics_take_only_the_metrics_token(stack: Stack, process: str) -> None:
+    base = {
+        "rasa": stack.rasa_url,
+        "actions": f"http://127.0.0.1:{stack.env['ACTION_SERVER_PORT']}",
+        "backend": stack.backend_url,
+    }[process]
+    own = {
+        "rasa": stack.rasa_headers(),  # an admin JWT of Rasa's HTTP API
+        "actions": {"Authorization": f"Bearer {stack.env['ACTION_SERVER_TOKEN']}"},
+        "backend": {"Authorization": f"Bearer {stack.env['BACKEND_API_TOKEN']}"},
+    }[process]
+    token = stack.env["METRICS_TOKEN"]
+    refused = {
+        "none": call(f"{base}/metrics"),
+        "wrong": call(f"{base}/metrics", headers={"Authorization": "Bearer " + "x" * 43}),
+        "placeholder": call(
+            f"{base}/metrics", headers={"Authorization": "Bearer generated-by-make-run"}
+        ),
+        "the process's own token": call(f"{base}/metrics", headers=own),
+        "query string": call(f"{base}/metrics?token={token}"),
+        "without Bearer": call(f"{base}/metrics", headers={"Authorization": token}),
+    }
+    for credential, (status, body, _) in refused.items():
+        assert status == 401, credential
+        assert "yucai_" not in body, credential
+    status, body, headers = call(f"{base}/metrics", headers={"Authorization": f"Bearer {token}"})
+    content_type = {name.lower(): value for name, value in headers.items()}["content-type"]
+    assert status == 200 and content_type.startswith("text/plain")
+    assert "# TYPE yucai_" in body
+
+
 # --- REST (default profile: open) and the chat limit ------------------------------
 def test_rest_turns_over_the_limit_get_429_and_a_chinese_reply(stack: Stack) -> None:
     url = f"{stack.rasa_url}/webhooks/rest/webhook"
@@ -202,6 +235,7 @@ def production_rasa(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> I
                 str(RASA_BIN / "python"), "-m", "bot.rasa_server", "--enable-api",
                 "--interface", "127.0.0.1", "--port", str(port), "--model", str(MODEL),
                 "--endpoints", str(stack.endpoints), "--credentials", str(ROOT / "credentials.yml"),
+                "--logging-config-file", str(ROOT / "bot" / "logging.yml"),
             ],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -238,6 +272,30 @@ def test_production_rest_needs_a_signed_user_token(stack: Stack, production_rasa
     assert tracker[0] == 200 and said == ["你好"]  # the token's user, not the body's sender
 
 
+def test_production_logs_json_lines_with_each_turns_id(production_rasa: str) -> None:
+    url = f"{production_rasa}/webhooks/rest/webhook"
+    status, _, headers = call(
+        url,
+        method="POST",
+        body={"sender": "x", "message": "你好"},
+        headers={"X-Request-ID": "prod-t1"},
+    )
+    echoed = {name.lower(): value for name, value in headers.items()}["x-request-id"]
+    assert status == 401 and echoed == "prod-t1"
+    log = ROOT / "var" / "test-results" / "e2e" / "logs" / "rasa-production.log"
+    records = [
+        json.loads(line)
+        for line in log.read_text(encoding="utf-8").splitlines()
+        if line.startswith("{")
+    ]
+    turn = [r for r in records if r["request_id"] == "prod-t1"]
+    assert [r["message"] for r in turn] == [
+        "REST turn refused: user token missing",
+        "REST turn answered with 401",
+    ]
+    assert all(r["logger"] == "bot.channels.rest" and r["level"] == "INFO" for r in turn)
+
+
 def test_production_refuses_an_open_rest_channel(stack: Stack) -> None:
     env = {**stack.env, "YUCAI_PROFILE": "production", "REST_CHANNEL": "open"}
     env["RASA_PORT"] = str(free_port())
@@ -251,7 +309,9 @@ def test_production_refuses_an_open_rest_channel(stack: Stack) -> None:
     assert "REST_CHANNEL" in result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("name", ["RASA_API_TOKEN", "WEBCHAT_SECRET", "WECHAT_TOKEN"])
+@pytest.mark.parametrize(
+    "name", ["RASA_API_TOKEN", "WEBCHAT_SECRET", "WECHAT_TOKEN", "METRICS_TOKEN"]
+)
 def test_rasa_refuses_placeholder_secrets(stack: Stack, name: str, tmp_path: Path) -> None:
     env = {**os.environ, **stack.env, name: "generated-by-make-run"}
     result = subprocess.run(
@@ -263,10 +323,11 @@ def test_rasa_refuses_placeholder_secrets(stack: Stack, name: str, tmp_path: Pat
     assert line.startswith("拒绝启动") and name in line
 
 
-def test_the_action_server_refuses_a_short_secret(stack: Stack) -> None:
-    env = {**os.environ, **stack.env, "ACTION_SERVER_TOKEN": "short-one"}
+@pytest.mark.parametrize("name", ["ACTION_SERVER_TOKEN", "METRICS_TOKEN"])
+def test_the_action_server_refuses_a_short_secret(stack: Stack, name: str) -> None:
+    env = {**os.environ, **stack.env, name: "short-one"}
     result = subprocess.run(
         [str(RASA_BIN / "python"), "-m", "actions.server", "--port", str(free_port())],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
-    assert result.returncode == 2 and "ACTION_SERVER_TOKEN" in result.stderr
+    assert result.returncode == 2 and name in result.stderr

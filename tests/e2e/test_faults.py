@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.launcher import Stack
-from tests.e2e.conftest import ARTIFACTS, joined, rows
+from tests.e2e.conftest import ARTIFACTS, joined, rows, tracker_text
 
 Say = Callable[[str, str], list[dict[str, Any]]]
 NUMBER = re.compile(r"\b(HS|SC|HP)\d{8}-\d{4}[A-Z]?\b")
@@ -39,8 +39,14 @@ def test_backend_down_at_submission_then_retry_creates_one_request(
         assert not NUMBER.search(down)
     finally:
         stack.restart("backend")
+    # the form has ended but its details wait for 重试 in the tracker store
+    waiting = tracker_text(stack, user)
+    assert PHONE in waiting and ID_NUMBER in waiting
     done = joined(say(user, "重试"))
     number = NUMBER.search(done).group(0)  # type: ignore[union-attr]
+    # once the request is made, no raw number is left in the conversation's stored events
+    stored = tracker_text(stack, user)
+    assert PHONE not in stored and ID_NUMBER not in stored
     assert rows(backend_db, "select count(*) as n from service_request")[0]["n"] == before + 1
     # a second retry (a double tap) finds nothing left to send
     assert "没有需要重新提交" in joined(say(user, "重试"))

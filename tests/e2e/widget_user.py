@@ -32,9 +32,12 @@ class WidgetUser:
         if not confirmed.wait(15):
             raise TimeoutError("no session_confirm from the web chat channel")
 
-    def say(self, text: str) -> None:
-        """Send a message as the user."""
-        self.sio.emit("user_uttered", {"message": text, "session_id": self.session_id})
+    def say(self, text: str, *, user_token: str | None = None) -> None:
+        """Send a message as the user (signed in on the host site with ``user_token``)."""
+        data: dict[str, Any] = {"message": text, "session_id": self.session_id}
+        if user_token is not None:
+            data["customData"] = {"user_token": user_token}
+        self.sio.emit("user_uttered", data)
 
     def expect(self, fragment: str, timeout: float = 45) -> str:
         """Wait for a bot message containing ``fragment``; return its text."""

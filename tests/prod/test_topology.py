@@ -76,7 +76,7 @@ def test_the_public_listener_serves_only_chat_socketio_and_wechat(prod: Prod) ->
     assert status("/webhooks/wechat/webhook") in {400, 403}  # reached, refused unsigned
     for private in ("/webhooks/rest/webhook", "/status", "/conversations/x/tracker", "/model/parse",
                     "/webhook", "/api/v1/requests", "/console/", "/",
-                    "/chat/anything-else", "/health"):  # fmt: skip
+                    "/chat/anything-else", "/health", "/metrics"):  # fmt: skip
         assert status(private) == 404, private
 
 

@@ -59,7 +59,22 @@ def test_the_rasa_side_refuses_weak_secrets_and_adds_the_jwt_secret(
         monkeypatch.setenv(name, value)
     arguments = run_arguments(["--enable-api", "--port", "5005"])
     assert arguments[:3] == ["rasa", "run", "--enable-api"]
-    assert arguments[-4:] == ["--jwt-secret", os.environ["RASA_API_TOKEN"], "--jwt-method", "HS256"]
+    assert arguments[-3:] == [
+        f"--jwt-secret={os.environ['RASA_API_TOKEN']}",
+        "--jwt-method",
+        "HS256",
+    ]
     monkeypatch.setenv("ACTION_SERVER_TOKEN", "dev-backend-token")
     with pytest.raises(SecretError):
         run_arguments(["--enable-api"])
+
+
+def test_a_secret_starting_with_a_dash_reaches_rasa_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rasa.__main__ import create_argument_parser
+
+    for name, value in generated_env().items():
+        monkeypatch.setenv(name, value)
+    secret = "-" + generated_env()["RASA_API_TOKEN"][1:]  # token_urlsafe may start with "-"
+    monkeypatch.setenv("RASA_API_TOKEN", secret)
+    parsed = create_argument_parser().parse_args(run_arguments(["--enable-api"])[1:])
+    assert parsed.jwt_secret == secret and parsed.jwt_method == "HS256"

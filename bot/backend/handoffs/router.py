@@ -28,6 +28,8 @@ def get_availability(
         reason=found.reason,  # type: ignore[arg-type]
         hours=found.hours,
         team=team,
+        next_open=found.next_open,
+        next_open_text=found.next_open_text,
     )
 
 

@@ -55,6 +55,10 @@ class AvailabilityPublic(BaseModel):
     reason: Literal["outside_hours", "no_agent", "channel"] | None
     hours: str
     team: str
+    #: when people next answer, in service-hours local time (now while open; null past a month)
+    next_open: datetime | None = None
+    #: the same for users, e.g. ``10月8日（周四）9:00``; empty while open
+    next_open_text: str = ""
 
 
 class MessagePublic(BaseModel):

@@ -12,11 +12,18 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.backend import metrics
 from bot.backend.agents.models import Agent
 from bot.backend.agents.service import online_agents
 from bot.backend.config import Settings
 from bot.backend.errors import ConflictError, NotFoundError
-from bot.backend.handoffs.hours import describe, is_open, parse_service_hours
+from bot.backend.handoffs.hours import (
+    describe,
+    describe_moment,
+    is_open,
+    next_opening,
+    parse_service_hours,
+)
 from bot.backend.handoffs.models import Handoff, HandoffMessage
 from bot.common.catalogue import team_of_topic
 
@@ -37,6 +44,10 @@ class Availability:
     available: bool
     reason: str | None
     hours: str
+    #: when people next answer (local time; ``now`` while open), None if not within a month
+    next_open: datetime | None = None
+    #: ``next_open`` for users (``明天（周五）9:00``), empty while open or unknown
+    next_open_text: str = ""
 
 
 def availability(
@@ -45,16 +56,19 @@ def availability(
     """A channel that can carry replies, open hours and an online agent of the team."""
     windows = parse_service_hours(settings.service_hours)
     hours = describe(windows)
+    local = now.astimezone(ZoneInfo(settings.timezone))
+    opening = next_opening(windows, local)
+    later = describe_moment(opening, local) if opening is not None and opening > local else ""
     pushing = {c.strip() for c in settings.handoff_channels.split(",") if c.strip()}
     if channel is not None and channel not in pushing:
-        return Availability(False, "channel", hours)
-    if not is_open(windows, now.astimezone(ZoneInfo(settings.timezone))):
-        return Availability(False, "outside_hours", hours)
+        return Availability(False, "channel", hours, opening, later)
+    if not is_open(windows, local):
+        return Availability(False, "outside_hours", hours, opening, later)
     since = now - timedelta(seconds=settings.agent_online_seconds)
     for agent in online_agents(session, since=since):
         if agent.role == "supervisor" or team in agent.teams:
-            return Availability(True, None, hours)
-    return Availability(False, "no_agent", hours)
+            return Availability(True, None, hours, opening, later)
+    return Availability(False, "no_agent", hours, opening, later)
 
 
 def open_handoff(session: Session, *, sender_id: str) -> Handoff | None:
@@ -96,6 +110,7 @@ def create_handoff(
     )
     session.add(handoff)
     session.commit()
+    metrics.handoff_queued(team, channel)
     return handoff, True
 
 

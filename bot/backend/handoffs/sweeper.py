@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.backend import metrics
 from bot.backend.handoffs import service
 from bot.backend.handoffs.models import Handoff
 from bot.backend.rasa_client import AssistantUnavailableError, RasaClient, rasa_for
@@ -67,6 +68,7 @@ def sweep_once(
                 continue
             service.add_message(session, handoff=handoff, author="system", text=TIMED_OUT, now=now)
             session.commit()
+            metrics.handoff_timed_out(handoff.team)
             released += 1
     return released
 

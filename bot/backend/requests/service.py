@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.backend import metrics
 from bot.backend.consent import service as consent
 from bot.backend.errors import (
     IdempotencyConflictError,
@@ -24,6 +25,7 @@ from bot.backend.errors import (
     NotFoundError,
 )
 from bot.backend.guessing import service as guessing
+from bot.backend.notifications import service as notifications
 from bot.backend.requests.checks import checked_details
 from bot.backend.requests.idcrypt import IdNumberVault
 from bot.backend.requests.lifecycle import (
@@ -127,6 +129,7 @@ def create_request(
             now=now,
         )
         session.commit()
+        metrics.request_created(payload.kind, payload.channel)
     except IntegrityError:
         session.rollback()
         earlier = _find_by_key(session, idempotency_key)
@@ -242,6 +245,7 @@ def update_status(
         action="status_changed",
         note=note or None,
         now=now,
+        notify=True,
     )
 
 
@@ -303,8 +307,13 @@ def _move(
     action: str,
     note: str | None,
     now: datetime,
+    notify: bool = False,
 ) -> ServiceRequest:
-    """Change the status only if nobody changed it meanwhile, and log the change."""
+    """Change the status only if nobody changed it meanwhile, and log the change.
+
+    With ``notify`` (a staff move) the applicant is owed an update: the outbox
+    row is written in the same transaction as the change (issue 15).
+    """
     from_status = request.status
     result = session.execute(
         update(ServiceRequest)
@@ -325,6 +334,8 @@ def _move(
         note=note,
         now=now,
     )
+    if notify:
+        notifications.enqueue(session, request=request, status=to_status, now=now)
     session.commit()
     session.refresh(request)
     return request

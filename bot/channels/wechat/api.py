@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 import aiohttp
+from prometheus_client import Counter
 
 from bot.channels.wechat.settings import WECOM, WeChatSettings
 from bot.channels.wechat.token import SharedToken, TokenHolderUnavailable
@@ -27,8 +28,24 @@ TOKEN_MARGIN_SECONDS = 300
 CONNECT_RETRIES = 2
 
 
+#: the customer-service window (48 hours since the user's last message) has closed
+WINDOW_CLOSED = {45015, 45047}
+
+#: every text WeChat did not take, whoever sent it (slow answers, pushes); README: Metrics
+DELIVERY_FAILURES = Counter(
+    "yucai_wechat_delivery_failures_total",
+    "Texts the customer-service API did not deliver, by stage (token: no access token; "
+    "send: WeChat refused or could not be reached).",
+    ["stage"],
+)
+
+
 class DeliveryFailed(Exception):
     """WeChat did not accept a message; the reason is in the message."""
+
+    def __init__(self, reason: str, *, code: int | None = None) -> None:
+        super().__init__(reason)
+        self.code = code
 
 
 class CustomerServiceApi:
@@ -118,20 +135,41 @@ class CustomerServiceApi:
 
     async def send_text(self, user: str, content: str) -> None:
         """Send one text; raise DeliveryFailed if WeChat refuses it."""
-        path, body = self._message(user, content)
+        await self._post_message(*self._message(user, content))
+
+    async def send_template(self, user: str, template_id: str, fields: dict[str, str]) -> None:
+        """Send a template message (Official Accounts: allowed outside the 48-hour window)."""
+        body: dict[str, Any] = {
+            "touser": user,
+            "template_id": template_id,
+            "data": {key: {"value": value} for key, value in fields.items()},
+        }
+        await self._post_message("/cgi-bin/message/template/send", body)
+
+    async def _post_message(self, path: str, body: dict[str, Any]) -> None:
+        """Post one message with the access token, fetching a new token once if WeChat asks."""
         # real UTF-8: escaped Chinese is reported to arrive as literal \\uXXXX
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8"}
         for refresh in (False, True):
-            token = await self.access_token(refresh=refresh)
-            result = await self._call(
-                "POST", path, params={"access_token": token}, data=data, headers=headers
-            )
+            try:
+                token = await self.access_token(refresh=refresh)
+            except DeliveryFailed:
+                DELIVERY_FAILURES.labels(stage="token").inc()
+                raise
+            try:
+                result = await self._call(
+                    "POST", path, params={"access_token": token}, data=data, headers=headers
+                )
+            except DeliveryFailed:
+                DELIVERY_FAILURES.labels(stage="send").inc()
+                raise
             code = int(result.get("errcode", 0))
             if code == 0:
                 return
             if code not in TOKEN_ERRORS or refresh:
-                raise DeliveryFailed(f"errcode {code}")
+                DELIVERY_FAILURES.labels(stage="send").inc()
+                raise DeliveryFailed(f"errcode {code}", code=code)
         raise AssertionError("unreachable")
 
     async def close(self) -> None:

@@ -26,6 +26,7 @@ from bot.channels.wechat.envelope import Envelope, Rejected
 from bot.channels.wechat.render import pick_choice, render, split_text, xml_safe
 from bot.channels.wechat.settings import WeChatSettings
 from bot.channels.wechat.store import MessageStore, StoreError
+from bot.common.logs import METADATA_KEY, new_request_id, request_id
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +138,7 @@ class WeChatGateway:
         self, args: Mapping[str, str], body: bytes, on_new_message: OnNewMessage
     ) -> Reply:
         """Handle one POST from WeChat and return what to answer it."""
+        request_id.set(new_request_id())  # the turn, started from here, inherits it
         try:
             fields = self.envelope.open(args, body).fields
         except Rejected as exc:
@@ -225,13 +227,14 @@ class WeChatGateway:
             user,
             input_channel=CHANNEL_NAME,
             message_id=message_id,
-            metadata={"wechat": {"mode": self.settings.mode}},
+            metadata={"wechat": {"mode": self.settings.mode}, METADATA_KEY: request_id.get()},
         )
         try:
             await on_new_message(message)
         except Exception:
             logger.exception("a WeChat turn failed for %s", short(user))
             return [TURN_FAILED]
+        logger.info("WeChat turn answered")
         answer = render(collector.messages)
         try:
             await self.store.save_choices(self._user_key(user), answer.choices)

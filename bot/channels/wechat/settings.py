@@ -41,6 +41,9 @@ class WeChatSettings:
     choice_ttl_seconds: int = 86_400
     text_limit_bytes: int = 2000  # documented 2048 bytes; 2047 seen in practice
     max_parts: int = 5  # customer-service quota per user message
+    #: the template message for status updates outside the 48-hour window (issue 15); its
+    #: fields are first, keyword1 (number), keyword2 (status), keyword3 (time), remark
+    status_template_id: str = ""
 
     @property
     def configured(self) -> bool:

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from sqlalchemy.orm import Session
 
+from bot.backend import metrics
 from bot.backend.agents.models import Agent
 from bot.backend.deps import NowDep, SessionDep, SettingsDep
 from bot.backend.handoffs import service
@@ -138,6 +139,7 @@ def claim(
         f"您好，我是人工客服{caller.agent.display_name}，已经看到您前面的对话，请问有什么可以帮您？"
     )
     _say(session, rasa, handoff, greeting, caller.agent, now, author="system")
+    metrics.handoff_claimed(handoff.team, handoff.created_at, now)  # committed by _say
     audit(session, caller, action="handoff_claimed", target=f"handoff:{handoff.id}", now=now)
     return conversation(session, handoff, caller.agent)
 

@@ -71,5 +71,6 @@ document.addEventListener("DOMContentLoaded", async () => {
   Console.agent = me;
   const role = me.role === "supervisor" ? "班长" : "坐席";
   document.getElementById("agent-name").textContent = `${me.display_name}（${role}）`;
+  document.getElementById("analytics-link").hidden = me.role !== "supervisor";
   document.dispatchEvent(new CustomEvent("console-ready"));
 });

@@ -1,0 +1,86 @@
+"""Rasa's SQL tracker store that keeps no raw phone or ID number once a request has ended.
+
+``endpoints.yml`` (SQLite, ``make run``) and ``deploy/endpoints.prod.yml``
+(PostgreSQL, ``python -m bot.serving``) name it as
+``type: bot.serving.tracker_store.MaskingSQLTrackerStore`` with the stock SQL
+store's options. Rasa rebuilds every turn from the stored events, so a form's
+raw answers must stay stored while the form (or a 「重试」 of its submission)
+still needs them; the rule is ``bot.common.tracker_pii``'s. On each save:
+
+- while a request is open, the new events are stored as Rasa stores them;
+- otherwise they are stored masked, and if this turn may have ended a request
+  (a form stopped, a personal slot was cleared, a restart or a new session), the
+  sender's stored events of every session are masked in place, in the same
+  transaction as the new ones — once per ended request, not every turn.
+
+Rasa appends only the events beyond the number already stored, so rewriting a
+stored row never makes it store or publish an event twice. Events published to
+the event broker (RabbitMQ in production) are always masked: analytics has no
+use for a raw number, and the backend gets the details from the action server.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.orm import Session
+
+from bot.common.tracker_pii import TEXT_EVENTS, holds_raw_details, mask_event, may_end_a_request
+
+logger = logging.getLogger(__name__)
+
+
+class MaskingSQLTrackerStore(SQLTrackerStore):
+    """Store conversations in SQL with phone and ID numbers masked once their request ends."""
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Append the new events; mask them, and the stored ones, when no request is open."""
+        await self.stream_events(tracker)
+        keep_raw = holds_raw_details(tracker.active_loop_name, tracker.current_slot_values())
+        with self.session_scope() as session:
+            new_events = [event.as_dict() for event in self._additional_events(session, tracker)]
+            if not keep_raw and any(may_end_a_request(data) for data in new_events):
+                masked = self._mask_stored(session, tracker.sender_id)
+                logger.debug("a request ended: %d stored events masked", masked)
+            for data in new_events:
+                stored = data if keep_raw else mask_event(data)
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=stored["event"],
+                        timestamp=stored.get("timestamp"),
+                        intent_name=stored.get("parse_data", {})
+                        .get("intent", {})
+                        .get(INTENT_NAME_KEY),
+                        action_name=stored.get("name"),
+                        data=json.dumps(stored),
+                    )
+                )
+            session.commit()
+
+    def _mask_stored(self, session: Session, sender_id: str) -> int:
+        """Rewrite the sender's stored events that still hold a number; return how many."""
+        rows = session.query(self.SQLEvent).filter(
+            self.SQLEvent.sender_id == sender_id, self.SQLEvent.type_name.in_(TEXT_EVENTS)
+        )
+        changed = 0
+        for row in rows:
+            data = json.loads(row.data)
+            masked = mask_event(data)
+            if masked != data:
+                row.data = json.dumps(masked)  # the session's flush writes only these rows
+                changed += 1
+        return changed
+
+    async def _stream_new_events(
+        self, event_broker: EventBroker, new_events: list[Event], sender_id: str
+    ) -> None:
+        """Publish the new events with phone and ID numbers masked."""
+        for event in new_events:
+            event_broker.publish({"sender_id": sender_id, **mask_event(event.as_dict())})

@@ -1,0 +1,264 @@
+"""The tracker store keeps raw phone and ID numbers only while their request is open.
+
+Each test runs on SQLite and on a fresh PostgreSQL database (127.0.0.1:5432,
+dropped afterwards; skipped with the reason where the server is missing,
+except under ``CI=true``). The stored rows are read with plain SQL, as anyone
+with access to the database would read them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+import sqlalchemy as sa
+import yaml
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActiveLoop,
+    BotUttered,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.common.catalogue import HOUSING
+from bot.serving.tracker_store import MaskingSQLTrackerStore
+
+ROOT = Path(__file__).resolve().parents[2]
+PHONE = "13712349876"
+ID_NUMBER = "11010519491231002X"
+NAME = "周杰伦"
+CLASS_PATH = "bot.serving.tracker_store.MaskingSQLTrackerStore"
+POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
+
+
+class Recorder(EventBroker):
+    """An event broker that keeps what it is given (RabbitMQ's place in production)."""
+
+    def __init__(self) -> None:
+        self.published: list[dict[str, Any]] = []
+
+    def publish(self, event: dict[str, Any]) -> None:
+        self.published.append(event)
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+def _postgres_database() -> Iterator[dict[str, Any]]:
+    """Create an empty database for one test and drop it afterwards."""
+    try:
+        admin = psycopg2.connect(**POSTGRES, connect_timeout=3)
+    except psycopg2.OperationalError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must test the tracker store on PostgreSQL: {exc}")
+        pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432 ({exc})")
+    admin.autocommit = True
+    name = f"test_tracker_{uuid.uuid4().hex[:10]}"  # other runs share the server
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield {
+            "dialect": "postgresql",
+            "host": POSTGRES["host"],
+            "port": POSTGRES["port"],
+            "username": POSTGRES["user"],
+            "db": name,
+        }
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def options(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """Give the options of an empty tracker database of each kind."""
+    if request.param == "sqlite":
+        yield {"dialect": "sqlite", "db": str(tmp_path / "tracker.db")}
+        return
+    yield from _postgres_database()
+
+
+@pytest.fixture
+def broker() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def store(options: dict[str, Any], domain: Domain, broker: Recorder) -> Iterator[Any]:
+    made = MaskingSQLTrackerStore(domain=domain, event_broker=broker, **options)
+    yield made
+    made.engine.dispose()
+
+
+def stored(store: MaskingSQLTrackerStore, sender: str) -> str:
+    """Return every stored row of a conversation as one text, read with plain SQL."""
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}
+        )
+        # decoded: Rasa stores JSON with \\u escapes
+        return "\n".join(json.dumps(json.loads(data), ensure_ascii=False) for (data,) in rows)
+
+
+def said(text: str, **entities: str) -> UserUttered:
+    """Build a user message with the entities NLU would extract."""
+    found = [
+        {"entity": name, "value": value, "start": text.find(value), "end": len(text)}
+        for name, value in entities.items()
+    ]
+    parse = {"text": text, "intent": {"name": "inform", "confidence": 1.0}, "entities": found}
+    return UserUttered(text, parse["intent"], found, parse_data=parse)
+
+
+async def turn(store: MaskingSQLTrackerStore, sender: str, *events: Event) -> DialogueStateTracker:
+    """Continue the conversation as Rasa does: retrieve, add the turn's events, save."""
+    tracker = await store.get_or_create_tracker(sender)
+    for event in events:
+        tracker.update(event)
+    await store.save(tracker)
+    return tracker
+
+
+async def fill_housing_form(store: MaskingSQLTrackerStore, sender: str) -> None:
+    """Answer the housing form up to the read-back, with a phone, an ID and a name."""
+    await turn(store, sender, said("帮我申请人才住房"), ActiveLoop(HOUSING.form))
+    await turn(store, sender, said(NAME), SlotSet("applicant_name", NAME))
+    await turn(store, sender, said(f"手机 {PHONE}", phone=PHONE), SlotSet("phone", PHONE))
+    await turn(store, sender, said(ID_NUMBER, id_number=ID_NUMBER), SlotSet("id_number", ID_NUMBER))
+
+
+def ended(*extra: Event) -> list[Event]:
+    """Return what the submit or abandon action returns: every slot of the kind cleared."""
+    return [ActiveLoop(None), *(SlotSet(slot, None) for slot in HOUSING.slots), *extra]
+
+
+@pytest.mark.asyncio
+async def test_an_open_form_keeps_its_answers_and_a_submitted_one_keeps_none(
+    store: MaskingSQLTrackerStore,
+) -> None:
+    sender = "submitted"
+    await fill_housing_form(store, sender)
+    rows = stored(store, sender)
+    assert PHONE in rows and ID_NUMBER in rows  # the form and its read-back read them
+    tracker = await store.retrieve(sender)
+    assert tracker is not None and tracker.get_slot("id_number") == ID_NUMBER
+    await turn(
+        store,
+        sender,
+        said("确认提交"),
+        *ended(BotUttered("提交成功！经办人员会通过您留的手机号 137****9876 联系您。")),
+    )
+    rows = stored(store, sender)
+    assert PHONE not in rows and ID_NUMBER not in rows
+    assert "137****9876" in rows and "1101**********002X" in rows
+    assert '"value": "周**"' in rows  # the name slot; a name typed as text is not recognisable
+    tracker = await store.retrieve(sender)
+    assert tracker is not None and tracker.get_slot("phone") is None
+    assert tracker.active_loop_name is None
+
+
+@pytest.mark.asyncio
+async def test_masking_old_rows_adds_none_and_the_next_turn_adds_its_own(
+    store: MaskingSQLTrackerStore,
+) -> None:
+    sender = "counted"
+    await fill_housing_form(store, sender)
+    await turn(store, sender, said("不办了"), *ended())
+    before = await store.retrieve(sender)
+    assert before is not None
+    await turn(store, sender, said("你好"))
+    after = await store.retrieve(sender)
+    assert after is not None and len(after.events) == len(before.events) + 1
+    assert [e.as_dict()["event"] for e in after.events][: len(before.events)] == [
+        e.as_dict()["event"] for e in before.events
+    ]
+
+
+@pytest.mark.asyncio
+async def test_a_failed_submission_keeps_the_details_for_retry_until_it_goes_through(
+    store: MaskingSQLTrackerStore,
+) -> None:
+    sender = "retrying"
+    await fill_housing_form(store, sender)
+    # the backend was down: the form ended, the details and the key stay (actions/submission.py)
+    await turn(
+        store,
+        sender,
+        said("确认提交"),
+        ActiveLoop(None),
+        SlotSet("idempotency_key", f"{sender}:abc"),
+        SlotSet("submission_pending", True),
+    )
+    rows = stored(store, sender)
+    assert PHONE in rows and ID_NUMBER in rows
+    tracker = await store.retrieve(sender)
+    assert tracker is not None
+    assert (tracker.get_slot("phone"), tracker.get_slot("id_number")) == (PHONE, ID_NUMBER)
+    await turn(store, sender, said("重试"), *ended(SlotSet("last_request_number", "HS1")))
+    rows = stored(store, sender)
+    assert PHONE not in rows and ID_NUMBER not in rows
+
+
+@pytest.mark.asyncio
+async def test_a_number_typed_outside_any_request_is_stored_masked(
+    store: MaskingSQLTrackerStore,
+) -> None:
+    sender = "chatting"
+    await turn(store, sender, said(f"我的身份证是{ID_NUMBER}，电话{PHONE}，能办什么"))
+    rows = stored(store, sender)
+    assert PHONE not in rows and ID_NUMBER not in rows and "137****9876" in rows
+
+
+@pytest.mark.asyncio
+async def test_a_new_session_masks_the_form_an_old_session_left_open(
+    store: MaskingSQLTrackerStore,
+) -> None:
+    sender = "expired"
+    await fill_housing_form(store, sender)
+    # two idle hours later Rasa starts a new session without the old slots (domain.yml)
+    await turn(store, sender, SessionStarted(), said("你好"))
+    full = await store.retrieve_full_tracker(sender)
+    assert full is not None and len(full.events) > 4
+    rows = stored(store, sender)
+    assert PHONE not in rows and ID_NUMBER not in rows
+
+
+@pytest.mark.asyncio
+async def test_published_events_never_carry_a_raw_number(
+    store: MaskingSQLTrackerStore, broker: Recorder
+) -> None:
+    sender = "published"
+    await fill_housing_form(store, sender)
+    published = json.dumps(broker.published)
+    assert broker.published and all(e["sender_id"] == sender for e in broker.published)
+    assert PHONE not in published and ID_NUMBER not in published
+    assert "137****9876" in published
+    assert len({e["event"] for e in broker.published}) > 1
+
+
+def test_both_endpoint_files_name_this_store_and_rasa_builds_it(
+    tmp_path: Path, domain: Domain
+) -> None:
+    for path in (ROOT / "endpoints.yml", ROOT / "deploy" / "endpoints.prod.yml"):
+        config = yaml.safe_load(path.read_text("utf-8"))
+        assert config["tracker_store"]["type"] == CLASS_PATH, path
+    # a class path Rasa cannot import would silently give an in-memory store
+    endpoint = EndpointConfig(type=CLASS_PATH, dialect="sqlite", db=str(tmp_path / "t.db"))
+    built = TrackerStore.create(endpoint, domain)
+    assert isinstance(getattr(built, "_tracker_store", built), MaskingSQLTrackerStore)

@@ -1,0 +1,87 @@
+"""The Rasa process's speed changes keep its behaviour (bot/serving/tuning.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+
+from bot.serving import tuning
+
+DOMAIN = Domain.from_yaml("version: '3.1'\nslots:\n  district:\n    type: text\n    mappings: []\n")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def installed() -> None:
+    """Apply the changes, as bot.rasa_server does before Rasa starts."""
+    tuning.install()
+
+
+def test_the_sqlite_tracker_store_keeps_every_turn_in_wal_mode(tmp_path: Path) -> None:
+    db = tmp_path / "tracker.db"
+    store = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(db))
+
+    async def two_turns() -> list[str]:
+        tracker = await store.get_or_create_tracker("u1", append_action_listen=False)
+        tracker.update(SessionStarted())
+        tracker.update(ActionExecuted("action_listen"))
+        tracker.update(UserUttered("我住渝北"))
+        await store.save(tracker)
+        tracker = await store.retrieve("u1")
+        assert tracker is not None
+        tracker.update(SlotSet("district", "渝北区"))
+        await store.save(tracker)
+        again = await store.retrieve("u1")
+        assert again is not None and again.get_slot("district") == "渝北区"
+        return [e.type_name for e in again.events]
+
+    kinds = asyncio.run(two_turns())
+    assert kinds == ["session_started", "action", "user", "slot"]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 4
+
+
+def test_the_synchronous_level_is_normal_unless_full_is_asked_for() -> None:
+    assert tuning.sqlite_synchronous({}) == "normal"
+    assert tuning.sqlite_synchronous({"TRACKER_SQLITE_SYNCHRONOUS": " FULL "}) == "full"
+    with pytest.raises(ValueError):
+        tuning.sqlite_synchronous({"TRACKER_SQLITE_SYNCHRONOUS": "off"})
+
+
+def test_an_action_servers_answer_is_still_checked_against_rasas_schema() -> None:
+    action = RemoteAction("action_answer", None)
+    good = {
+        "events": [{"event": "slot", "name": "district", "value": "渝北区", "timestamp": None}],
+        "responses": [{"text": "好的"}],
+    }
+    assert action._validate_action_result(good) is True
+    for bad in ({"events": [{"event": 3}]}, {"events": "slot"}, {"responses": ["好的"]}):
+        with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+            action._validate_action_result(bad)
+
+
+def test_events_are_read_back_as_their_own_classes() -> None:
+    assert Event.resolve_by_type("slot") is SlotSet
+    assert Event.resolve_by_type("slot") is SlotSet  # remembered
+    assert Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+    assert Event.resolve_by_type("topic") is None
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")
+    events = [SessionStarted(), UserUttered("你好"), SlotSet("district", "渝北区")]
+    again = [Event.from_parameters(e.as_dict()) for e in events]
+    assert again == events
