@@ -28,6 +28,7 @@ import argparse
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -111,6 +112,20 @@ def haproxy_binary() -> str:
             "HAProxy is not installed: `make run-prod` installs it (apt-get install haproxy)"
         )
     return found
+
+
+def missing_service() -> str | None:
+    """Say which of PostgreSQL, Redis, RabbitMQ and HAProxy is missing, or None."""
+    for service, port in (("PostgreSQL", 5432), ("Redis", 6379), ("RabbitMQ", 5672)):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        except OSError:
+            return f"{service} is not listening on 127.0.0.1:{port}"
+    try:
+        haproxy_binary()
+    except RuntimeError as exc:
+        return str(exc)
+    return None
 
 
 @dataclass

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.common.secrets import generated_env
 from bot.launcher import BACKEND_BIN, ROOT, Stack, default_env
-from bot.topology import Topology, haproxy_binary, prod_env
+from bot.topology import Topology, prod_env
 
 MODEL = ROOT / "models" / "yucai.tar.gz"
 
@@ -165,15 +165,19 @@ def drop_broker_objects(env: dict[str, str]) -> None:
         print(f"could not remove the test's RabbitMQ queue: {exc!r}")
 
 
-def services_problem() -> str | None:
-    """Say which of PostgreSQL, Redis, RabbitMQ and HAProxy is missing, or None."""
-    for service, port in (("PostgreSQL", 5432), ("Redis", 6379), ("RabbitMQ", 5672)):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=2).close()
-        except OSError:
-            return f"{service} is not listening on 127.0.0.1:{port}"
-    try:
-        haproxy_binary()
-    except RuntimeError as exc:
-        return str(exc)
-    return None
+def start_until_running(
+    command: list[str], *, cwd: Path, env: dict[str, str], timeout: float
+) -> tuple[subprocess.Popen[str], list[str]]:
+    """Start the launcher (or `make run`) in its own session; read its output until it runs."""
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True, text=True,
+    )  # fmt: skip
+    output: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()  # type: ignore[union-attr]
+        output.append(line)
+        if "is running" in line or process.poll() is not None:
+            break
+    return process, output

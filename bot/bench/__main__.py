@@ -26,6 +26,7 @@ from bot.bench.knowledge import search_time
 from bot.bench.measure import FULL, QUICK, Plan, Script, measure
 from bot.bench.plot import latency_plot
 from bot.launcher import ROOT
+from bot.topology import missing_service
 
 OUT = ROOT / "var" / "bench"
 NAMES = ("echo", "stock", "yucai", "yucai_prod")
@@ -135,7 +136,7 @@ class BenchRun:
         if left < dict(self.plan.needs)[name]:
             result["status"] = f"skipped: {left:.0f} s of the budget left"
             return
-        if name == "yucai_prod" and (problem := targets.prod_problem()):
+        if name == "yucai_prod" and (problem := missing_service()):
             result["status"] = f"skipped: {problem}"
             return
         _say(f"{name}: starting, then M4 M1 M3 M2 M5")

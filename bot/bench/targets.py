@@ -29,7 +29,7 @@ from bot.bench.load import Webhook
 from bot.channels.web_auth import WebChatSettings
 from bot.common.secrets import generated_env
 from bot.launcher import BACKEND_BIN, RASA_BIN, ROOT, Service, Stack, default_env
-from bot.topology import Topology, haproxy_binary, prod_env
+from bot.topology import Topology, prod_env
 
 Headers = Callable[[], dict[str, str]]
 #: what every server of the bench shares: one TF thread, no telemetry, no chat limits
@@ -159,20 +159,6 @@ def yucai(workdir: Path, log_dir: Path, base_env: dict[str, str], model: Path) -
     finally:
         _terminate_all(stack.services)
         stack.stop()
-
-
-def prod_problem() -> str | None:
-    """Say which of PostgreSQL, Redis, RabbitMQ and HAProxy is missing, or None."""
-    for service, port in (("PostgreSQL", 5432), ("Redis", 6379), ("RabbitMQ", 5672)):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=2).close()
-        except OSError:
-            return f"{service} is not listening on 127.0.0.1:{port}"
-    try:
-        haproxy_binary()
-    except RuntimeError as exc:
-        return str(exc)
-    return None
 
 
 def _prod_settings(base_env: dict[str, str]) -> dict[str, str]:

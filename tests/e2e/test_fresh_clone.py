@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import pytest
 
 from bot.common import secrets as secret_rules
 from bot.launcher import ROOT
-from tests.support import MODEL, free_port
+from tests.support import MODEL, free_port, start_until_running
 
 OLD = "200001010000"
 
@@ -55,23 +54,10 @@ def test_make_run_on_a_fresh_clone_generates_secrets_and_starts(tmp_path: Path) 
     env["STARTUP_TIMEOUT"] = "600"  # a loaded CI machine loads the model slowly
     env.pop("MAKEFLAGS", None)
     env.pop("MAKELEVEL", None)
-    process = subprocess.Popen(
-        ["make", "--no-print-directory", "run"],
-        cwd=clone,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        text=True,
+    process, output = start_until_running(
+        ["make", "--no-print-directory", "run"], cwd=clone, env=env, timeout=900
     )
-    output: list[str] = []
     try:
-        deadline = time.monotonic() + 900
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()  # type: ignore[union-attr]
-            output.append(line)
-            if "is running" in line or process.poll() is not None:
-                break
         (tmp_path / "make-run.log").write_text("".join(output), encoding="utf-8")
         log = "".join(line for line in output if "rror" in line or "Traceback" in line)[-3000:]
         assert any("is running" in line for line in output), log

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
 
 from bot.common.secrets import generated_env
 from bot.launcher import ROOT
-from tests.support import MODEL, free_port
+from tests.support import MODEL, free_port, start_until_running
 
 
 def answers(url: str) -> bool:
@@ -44,7 +42,7 @@ def test_ctrl_c_stops_every_process(tmp_path: pytest.TempPathFactory) -> None:
         '  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n',
         encoding="utf-8",
     )
-    process = subprocess.Popen(
+    process, output = start_until_running(
         [
             sys.executable,
             "-m",
@@ -56,19 +54,9 @@ def test_ctrl_c_stops_every_process(tmp_path: pytest.TempPathFactory) -> None:
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        text=True,
+        timeout=240,
     )
-    output: list[str] = []
     try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()  # type: ignore[union-attr]
-            output.append(line)
-            if "is running" in line or process.poll() is not None:
-                break
         assert any("is running" in line for line in output), "".join(output[-40:])
         urls = [
             f"http://127.0.0.1:{ports['BACKEND_PORT']}/health",

@@ -26,11 +26,11 @@ import pytest
 
 from bot.channels.web_auth import WebChatSettings
 from bot.launcher import ROOT
-from bot.topology import Topology
+from bot.topology import Topology, missing_service
 from tests.fake_wechat import FakeWeChatApi
 from tests.fake_wechat import stack_env as wechat_env
 from tests.faults.proxy import FaultProxy
-from tests.support import free_port, running_topology, services_problem
+from tests.support import free_port, running_topology
 
 ARTIFACTS = ROOT / "var" / "test-results" / "prod"
 #: a request number: random in production (HS20261129-4827K), sequential elsewhere
@@ -139,7 +139,7 @@ def check_ledger(prod: Prod, log_dir: Path, secrets: tuple[str, ...]) -> None:
 @pytest.fixture(scope="session")
 def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prod]:
     """Start the topology once; skip (or fail under CI) without the shared services."""
-    problem = services_problem()
+    problem = missing_service()
     if problem is not None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must run the production topology: {problem}")
