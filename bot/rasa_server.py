@@ -87,6 +87,9 @@ def main() -> int:
     from bot.serving import tuning
 
     tuning.install()  # SQLite tracker store, checked answers, event classes (docs/performance.md)
+    from bot.serving import long_sessions
+
+    long_sessions.install()  # a long conversation goes on in a new session (SESSION_MAX_TURNS)
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -17,7 +17,7 @@ import sys
 
 from bot.common import secrets as secret_rules
 from bot.rasa_server import keep_logging_config, run_arguments
-from bot.serving import fail_closed, metrics, readiness, tuning
+from bot.serving import fail_closed, long_sessions, metrics, readiness, tuning
 
 
 def main() -> None:
@@ -39,6 +39,7 @@ def main() -> None:
     readiness.install()
     keep_logging_config(arguments)
     tuning.install()
+    long_sessions.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = arguments

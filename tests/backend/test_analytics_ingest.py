@@ -92,6 +92,29 @@ def test_redelivery_first_gives_the_same_figures(db: Session, ingester: Ingester
     assert questions(figures) == EXPECTED_QUESTIONS
 
 
+@pytest.mark.parametrize(("marked", "conversations"), [(True, 5), (False, 6)])
+def test_a_long_conversation_carried_on_in_a_new_session_stays_one(
+    db: Session, ingester: Ingester, marked: bool, conversations: int
+) -> None:
+    # bot/serving/long_sessions.py starts a new session in a long conversation and marks it
+    later = 1795741300.0
+    metadata = {"continued": True} if marked else {}
+    carried_on = [
+        {"sender_id": "web-a7f3", "event": "action", "timestamp": later,
+         "name": "action_session_start", "policy": None, "confidence": None},
+        {"sender_id": "web-a7f3", "event": "session_started", "timestamp": later,
+         "metadata": metadata},
+        {"sender_id": "web-a7f3", "event": "user", "timestamp": later + 5, "text": "谢谢",
+         "parse_data": {"intent": {"name": "thank", "confidence": 0.99}},
+         "input_channel": "socketio", "message_id": "m-later", "metadata": {}},
+    ]  # fmt: skip
+    store_batches(db, ingester, [stream() + carried_on])
+    figures = analytics.compute(db, RANGE)
+    assert figures.conversations == conversations  # without the mark, one counted twice
+    assert figures.user_messages == EXPECTED["user_messages"] + 1
+    assert db.scalar(select(func.count()).select_from(AnalyticsConversation)) == conversations
+
+
 def test_the_range_is_local_days(db: Session, ingester: Ingester) -> None:
     store_batches(db, ingester, [stream()])
     first_day = analytics.compute(db, FIRST_DAY)

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.common.normalise import normalise
 from bot.common.pii import mask_text
+from bot.common.sessions import is_continued
 from bot.common.text import to_half_width
 
 #: a message understood below this confidence goes on the policy staff's list
@@ -123,7 +124,8 @@ def parse(event: dict[str, Any]) -> Parsed | None:
     }
     name = event.get("name")
     if kind == "session_started":
-        return Parsed(**base, kind="session")
+        # a long conversation carried on in a new session is still one conversation
+        return None if is_continued(event) else Parsed(**base, kind="session")
     if kind == "user":
         return _user(event, base)
     if kind == "action" and name in FALLBACK_ACTIONS:
