@@ -1,7 +1,8 @@
 """A long conversation goes on in a new session at a quiet point; nothing is lost (M3).
 
-The shared stack runs with the default ``SESSION_MAX_TURNS`` (40). The stored
-events are read with plain SQL from the tracker database.
+A stack of its own with ``SESSION_MAX_TURNS=5`` (the smallest allowed), so a
+session fills within the per-sender chat limit. The stored events are read with
+plain SQL from the tracker database.
 """
 
 from __future__ import annotations
@@ -9,27 +10,50 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from bot.launcher import Stack
-from bot.serving.long_sessions import DEFAULT_MAX_TURNS
-from tests.e2e.conftest import joined, rows
+from tests.e2e.conftest import ARTIFACTS, joined, post_json, rows
+from tests.support import running_stack
 
 Say = Callable[[str, str], list[dict[str, Any]]]
+LIMIT = 5
 ID_NUMBER = "11010519491231002X"
 NUMBER = re.compile(r"\bHS\d{8}-\d{4}[A-Z]?\b")
 QUESTIONS = (
-    "人才公寓啷个申请",
     "公积金贷款有啥子新规定",
     "金凤凰人才码有什么用",
     "娃儿读书入学有照顾吗",
     "指定的医院有多少家",
     "科技成果转化有什么支持",
 )
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Backend, action server and Rasa with the trained model, five user messages a session."""
+    workdir = tmp_path_factory.mktemp("long-sessions")
+    with running_stack(
+        workdir, ARTIFACTS / "logs-long", "long", {"SESSION_MAX_TURNS": str(LIMIT)}
+    ) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def say(stack: Stack) -> Say:
+    def _say(sender: str, text: str) -> list[dict[str, Any]]:
+        status, body = post_json(
+            f"{stack.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text}
+        )
+        assert status == 200 and isinstance(body, list), body
+        return body
+
+    return _say
 
 
 def stored(stack: Stack, sender: str) -> list[dict[str, Any]]:
@@ -61,16 +85,16 @@ def test_a_long_conversation_goes_on_in_a_new_session_and_keeps_every_event(
     say: Say, stack: Stack
 ) -> None:
     user = "e2e-long-conversation"
-    ask(say, user, DEFAULT_MAX_TURNS + 2)
+    ask(say, user, LIMIT + 2)
     events = stored(stack, user)
     continued = user_messages_before_each_continued_session(events)
     # the first quiet turn at or after the limit (a clarification question can delay it)
-    assert len(continued) == 1 and DEFAULT_MAX_TURNS <= continued[0] <= DEFAULT_MAX_TURNS + 1
+    assert len(continued) == 1 and LIMIT <= continued[0] <= LIMIT + 1
     sent = [e["text"] for e in events if e["event"] == "user"]
-    assert len(sent) == DEFAULT_MAX_TURNS + 2, "every message stored once"
+    assert len(sent) == LIMIT + 2, "every message stored once"
 
     # the new session answers like the old one, and the API still shows the whole conversation
-    answer = joined(say(user, "人才公寓啷个申请"))
+    answer = joined(say(user, "金凤凰人才码有什么用"))
     assert "来源" in answer
     response = requests.get(
         f"{stack.rasa_url}/conversations/{user}/tracker",
@@ -80,14 +104,15 @@ def test_a_long_conversation_goes_on_in_a_new_session_and_keeps_every_event(
     )
     assert response.status_code == 200
     shown = [e for e in response.json()["events"] if e["event"] == "user"]
-    assert len(shown) == DEFAULT_MAX_TURNS + 3
+    assert len(shown) == LIMIT + 3
 
 
 def test_a_request_in_progress_is_never_cut_and_its_number_works_afterwards(
-    say: Say, stack: Stack, backend_db: Path
+    say: Say, stack: Stack
 ) -> None:
+    backend_db = Path(stack.env["DATABASE_URL"].removeprefix("sqlite:///"))
     user = "e2e-long-with-a-request"
-    ask(say, user, DEFAULT_MAX_TURNS - 3)
+    ask(say, user, LIMIT - 3)
     # the form runs across the limit: no new session until the request is submitted
     assert "个人信息" in joined(say(user, "我想申请人才公寓，住渝北"))
     assert "几人" in joined(say(user, "同意"))
@@ -106,7 +131,7 @@ def test_a_request_in_progress_is_never_cut_and_its_number_works_afterwards(
     # the next quiet turn goes on in a new session; the request is still the user's to look up
     assert "编号" in joined(say(user, "我的申请到哪一步了"))
     continued = user_messages_before_each_continued_session(stored(stack, user))
-    assert continued == [DEFAULT_MAX_TURNS + 5]
+    assert continued == [LIMIT + 5]
     assert "后四位" in joined(say(user, number))
     status = joined(say(user, "0000"))
     assert number in status and "已提交" in status
