@@ -14,13 +14,18 @@ still needs them; the rule is ``bot.common.tracker_pii``'s. On each save:
   transaction as the new ones — once per ended request, not every turn.
 
 Rasa appends only the events beyond the number already stored, so rewriting a
-stored row never makes it store or publish an event twice. Events published to
+stored row never makes it store or publish an event twice. That number is
+remembered on the tracker when it is read back and after each save (Rasa counts
+the stored rows with a query on every save, and its ``stream_events`` reads the
+whole conversation back a second time just to find the new events); a tracker
+not read from this store falls back to Rasa's count. Events published to
 the event broker (RabbitMQ in production) are always masked: analytics has no
 use for a raw number, and the backend gets the details from the action server.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 
@@ -36,15 +41,44 @@ from bot.common.tracker_pii import TEXT_EVENTS, holds_raw_details, mask_event, m
 logger = logging.getLogger(__name__)
 
 
+#: attribute of a tracker: how many of its events (since its session started) are stored
+STORED_EVENTS = "_yucai_stored_events"
+
+
+def stored_events(tracker: DialogueStateTracker) -> int | None:
+    """Return how many of the tracker's events are known to be stored, if known."""
+    value = getattr(tracker, STORED_EVENTS, None)
+    return value if isinstance(value, int) else None
+
+
 class MaskingSQLTrackerStore(SQLTrackerStore):
     """Store conversations in SQL with phone and ID numbers masked once their request ends."""
 
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        if tracker is not None and not fetch_events_from_all_sessions:
+            # the current session, as the stored-row count of Rasa's save counts it
+            setattr(tracker, STORED_EVENTS, len(tracker.events))
+        return tracker
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Append the new events; mask them, and the stored ones, when no request is open."""
-        await self.stream_events(tracker)
+        known = stored_events(tracker)
+        if known is None:
+            await self.stream_events(tracker)
+        elif self.event_broker is not None:
+            new = list(itertools.islice(tracker.events, known, None))
+            await self._stream_new_events(self.event_broker, new, tracker.sender_id)
         keep_raw = holds_raw_details(tracker.active_loop_name, tracker.current_slot_values())
         with self.session_scope() as session:
-            new_events = [event.as_dict() for event in self._additional_events(session, tracker)]
+            unsaved = (
+                self._additional_events(session, tracker)
+                if known is None
+                else itertools.islice(tracker.events, known, None)
+            )
+            new_events = [event.as_dict() for event in unsaved]
             if not keep_raw and any(may_end_a_request(data) for data in new_events):
                 masked = self._mask_stored(session, tracker.sender_id)
                 logger.debug("a request ended: %d stored events masked", masked)
@@ -63,6 +97,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
                     )
                 )
             session.commit()
+        setattr(tracker, STORED_EVENTS, len(tracker.events))
 
     def _mask_stored(self, session: Session, sender_id: str) -> int:
         """Rewrite the sender's stored events that still hold a number; return how many."""

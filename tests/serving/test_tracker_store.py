@@ -262,3 +262,60 @@ def test_both_endpoint_files_name_this_store_and_rasa_builds_it(
     endpoint = EndpointConfig(type=CLASS_PATH, dialect="sqlite", db=str(tmp_path / "t.db"))
     built = TrackerStore.create(endpoint, domain)
     assert isinstance(getattr(built, "_tracker_store", built), MaskingSQLTrackerStore)
+
+
+def event_rows(store: MaskingSQLTrackerStore, sender: str) -> int:
+    with store.engine.connect() as connection:
+        return int(
+            connection.execute(
+                sa.text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": sender}
+            ).scalar_one()
+        )
+
+
+@pytest.mark.asyncio
+async def test_a_save_stores_and_publishes_each_new_event_once_without_reading_back(
+    store: MaskingSQLTrackerStore, broker: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sender = "remembered"
+    await turn(store, sender, SessionStarted(), said("你好"))
+    tracker = await store.retrieve(sender)
+    assert tracker is not None
+    rows, published = event_rows(store, sender), len(broker.published)
+    assert rows == len(tracker.events) and published == rows
+
+    # neither a second read of the conversation nor a count of its rows is needed now
+    async def no_read_back(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("the conversation was read back to find the new events")
+
+    def no_count(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("the stored rows were counted")
+
+    monkeypatch.setattr(store, "retrieve", no_read_back)
+    monkeypatch.setattr(store, "_additional_events", no_count)
+    tracker.update(said("人才公寓怎么申请"))
+    tracker.update(BotUttered("可以在线申请。"))
+    await store.save(tracker)
+    tracker.update(said("谢谢"))
+    await store.save(tracker)  # the same tracker saved again adds only its newest event
+    assert event_rows(store, sender) == rows + 3
+    assert [e.get("text") for e in broker.published[published:]] == [
+        "人才公寓怎么申请",
+        "可以在线申请。",
+        "谢谢",
+    ]
+
+
+@pytest.mark.asyncio
+async def test_a_tracker_not_read_from_the_store_is_counted_as_rasa_counts(
+    store: MaskingSQLTrackerStore, domain: Domain
+) -> None:
+    sender = "built-elsewhere"
+    await turn(store, sender, SessionStarted(), said("你好"))
+    stored_before = await store.retrieve(sender)
+    assert stored_before is not None
+    # a tracker rebuilt from events (as Rasa's HTTP API may) knows nothing of the store
+    rebuilt = DialogueStateTracker.from_events(sender, list(stored_before.events), domain.slots)
+    rebuilt.update(said("再见"))
+    await store.save(rebuilt)
+    assert event_rows(store, sender) == len(stored_before.events) + 1
