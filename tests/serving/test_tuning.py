@@ -85,3 +85,22 @@ def test_events_are_read_back_as_their_own_classes() -> None:
     events = [SessionStarted(), UserUttered("你好"), SlotSet("district", "渝北区")]
     again = [Event.from_parameters(e.as_dict()) for e in events]
     assert again == events
+
+
+def test_ted_cache_size_is_read_from_the_environment() -> None:
+    assert tuning.ted_cache_size({}) == 2048
+    assert tuning.ted_cache_size({"TED_CACHE_SIZE": "0"}) == 0
+    assert tuning.ted_cache_size({"TED_CACHE_SIZE": "500"}) == 500
+    for bad in ("-1", "lots"):
+        with pytest.raises(ValueError, match="TED_CACHE_SIZE"):
+            tuning.ted_cache_size({"TED_CACHE_SIZE": bad})
+
+
+def test_dialogue_states_key_the_same_whatever_their_order_and_differ_by_content() -> None:
+    one = [{"user": {"intent": "greet"}, "prev_action": {"action_name": "action_listen"}}]
+    same = [{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}]
+    other = [{"user": {"intent": "thanks"}, "prev_action": {"action_name": "action_listen"}}]
+    assert tuning._frozen(one) == tuning._frozen(same)
+    assert tuning._frozen(one) != tuning._frozen(other)
+    with pytest.raises(TypeError):
+        tuning._frozen([{"slots": {"district": ["unhashable"]}}])
