@@ -76,7 +76,7 @@ def yucai_model(scratch: Path, env: dict[str, str], log_dir: Path) -> dict[str, 
     out = scratch / "models"
     run = timed_run(
         [str(RASA_BIN / "rasa"), "train", "--fixed-model-name", "yucai",
-         "--out", str(out), "--quiet"],
+         "--out", str(out), "--quiet", "--augmentation", "0"],
         cwd=ROOT,
         env=_training_env(env, scratch / "rasa-cache"),
         log=log_dir / "yucai-train.log",
