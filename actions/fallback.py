@@ -18,6 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.handoff import AFTER_FAILURES, failed_turns_before
 from actions.knowledge import answer_in_english, entries_for, in_english, send_entries
+from actions.policy import out_of_scope_response
 from bot.common.text import has_words
 
 MAX_MESSAGE_CHARS = 500
@@ -76,6 +77,12 @@ class ActionHandleFallback(Action):
             dispatcher.utter_message(response="utter_message_too_long")
         elif in_english(tracker):
             answer_in_english(dispatcher, text)
+        elif (pointer := out_of_scope_response(text)) != "utter_out_of_scope" and not entries_for(
+            text, None
+        ):
+            # the classifier was unsure, the words are plainly weather, shares, jokes, food
+            # or travel: point to where that is answered rather than ask which policy was meant
+            dispatcher.utter_message(response=pointer)
         elif choices:
             buttons = [{"title": CLARIFY_LABELS[c], "payload": f"/{c}"} for c in choices]
             buttons.append({"title": "都不是，找人工", "payload": "/human_handoff"})

@@ -118,6 +118,27 @@ async def test_fallback_asks_which_topic_was_meant(domain):
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("text", "pointer"),
+    [
+        ("明天重庆下不下雨", "utter_out_of_scope_weather"),
+        ("讲个段子来听", "utter_out_of_scope_jokes"),
+    ],
+)
+async def test_an_unsure_guess_on_plainly_off_topic_words_points_to_where_it_is_answered(
+    domain, text, pointer
+):
+    # the classifier torn between two topics it knows; the words are plainly weather / jokes
+    tracker = with_ranking(
+        make_tracker(text=text), [("cancel_request", 0.23), ("ask_general_service", 0.2)]
+    )
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandleFallback().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == [pointer]
+    assert events == [UserUtteranceReverted()]
+
+
+@pytest.mark.asyncio
 async def test_fallback_answers_a_long_tail_question_from_the_knowledge_base(domain):
     tracker = with_ranking(make_tracker(text="主题宣讲覆盖了多少人"), [("greet", 0.2)])
     dispatcher = CollectingDispatcher()
