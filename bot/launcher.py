@@ -94,7 +94,7 @@ class Stack:
         )
 
     def start(self, *, with_rasa: bool = True) -> None:
-        """Start every process, then wait until each one is ready."""
+        """Start every process in order, each once the previous one is ready."""
         env = self.env
         self.services = [
             Service(
@@ -143,12 +143,8 @@ class Stack:
                     f"{self.rasa_url}/status",
                 )
             )
-        # none needs another to start (the action server calls the backend only when a turn
-        # does, Rasa the action server likewise): all start at once, so the backend's and the
-        # action server's start-up hide inside Rasa's model load (issue 13, M4)
         for service in self.services:
             self._spawn(service)
-        for service in self.services:
             self._wait_ready(service, timeout=float(env.get("STARTUP_TIMEOUT", "180")))
 
     def rasa_headers(self) -> dict[str, str]:

@@ -198,7 +198,7 @@ class Topology:
         return Service("analytics", command, "")
 
     def start(self) -> None:
-        """Start the backend, the action servers and both Rasa instances together, then HAProxy."""
+        """Start the backend, the action servers, both Rasa instances, then HAProxy."""
         timeout = float(self.env.get("STARTUP_TIMEOUT", "180"))
         backend = Service(
             "backend",
@@ -210,13 +210,12 @@ class Topology:
             [haproxy_binary(), "-db", "-f", str(HAPROXY_CONFIG)],
             f"http://127.0.0.1:{self.env['HAPROXY_STATS_PORT']}/stats",
         )
-        # each group starts together: none of the first needs another to start, so the
-        # backend's and the action servers' start-up hide inside Rasa's model loads (M4)
+        # each group starts together (two cores: Rasa's model loads overlap well enough)
         for group in (
-            [backend, self._actions(1), self._actions(2), self._analytics(),
-             self._rasa(1), self._rasa(2)],
+            [backend, self._actions(1), self._actions(2), self._analytics()],
+            [self._rasa(1), self._rasa(2)],
             [haproxy],
-        ):  # fmt: skip
+        ):
             for service in group:
                 self.services.append(service)
                 self._spawn(service)
