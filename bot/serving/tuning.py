@@ -225,7 +225,8 @@ def _install_ted_prediction_cache(size: int) -> None:
         if self.model is None or TEXT in self.fake_features:
             return original(self, tracker, domain, rule_only_data, precomputations, **kwargs)
         ml_only = self.supported_data() == SupportedData.ML_DATA
-        # the states TED featurises, as its _featurize_tracker computes them
+        # the states TED featurises, as its _featurize_tracker computes them (on a miss TED
+        # computes them once more: 2.5 % of its cost, against the 20 % a hit saves)
         (states,) = self.featurizer.prediction_states(
             [tracker],
             domain,
