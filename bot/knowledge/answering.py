@@ -106,6 +106,12 @@ def _entry_for(
         if in_topic and (in_topic[0].confident or vocabulary.knows(part, topic)):
             return in_topic[0].entry
         if not in_topic and vocabulary.knows(part, topic):
+            if several:
+                # the classifier may have read another part's topic: an entry
+                # elsewhere that clearly answers this part wins over the overview
+                anywhere = index.search(part, limit=1)
+                if anywhere and anywhere[0].confident:
+                    return anywhere[0].entry
             # the topic knows the words, no entry shares one: its overview
             overview = [e for e in index.entries if e.topic == topic]
             return overview[0] if overview else None
