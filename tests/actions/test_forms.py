@@ -8,6 +8,7 @@ import pytest
 
 from actions.housing import ValidateHousingForm
 from actions.schooling import ValidateSchoolingForm
+from actions.settlement import ValidateSettlementForm
 from tests.actions.conftest import make_tracker, texts
 
 FILLED = {
@@ -157,3 +158,38 @@ async def test_a_grade_said_with_its_stage_fills_both(dispatcher: Any, domain: A
     )
     slots = await validate(ValidateSchoolingForm(), tracker, dispatcher, domain)
     assert slots["school_stage"] == "junior" and slots["grade"] == 2.0
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        ("我想申请办理人才落户手续", "settle"),
+        ("帮我把人事档案转过来", "file_transfer"),
+        ("落户和档案转存都帮我办了", "both"),
+        ("请人才管家帮我办个事", None),  # names no errand: the form asks
+    ],
+)
+async def test_the_wish_itself_names_the_settlement_errand(
+    dispatcher: Any, domain: Any, text: str, service: str | None
+) -> None:
+    tracker = make_tracker(
+        {}, intent="request_settlement", text=text, active_loop="settlement_form"
+    )
+    slots = await validate(ValidateSettlementForm(), tracker, dispatcher, domain)
+    assert slots.get("settlement_service") == service
+
+
+@pytest.mark.asyncio
+async def test_the_errand_is_not_read_again_from_a_later_answer(
+    dispatcher: Any, domain: Any
+) -> None:
+    """After the wish, the question reads the answer (domain.yml's from_text), not this."""
+    tracker = make_tracker(
+        {"privacy_consent": True, "consent_notice_version": "v1"},
+        intent="inform",
+        text="四川成都，以前落户在那边",
+        active_loop="settlement_form",
+    )
+    slots = await validate(ValidateSettlementForm(), tracker, dispatcher, domain)
+    assert "settlement_service" not in slots
