@@ -21,6 +21,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.common.catalogue import ALL_KINDS, FORM_KINDS
 from bot.common.catalogue.numbers import PREFIXES
 from bot.common.normalise import normalise as normalise_text
+from bot.common.parsers.services import parse_grade
 
 ROOT = Path(__file__).resolve().parents[2]
 NLU_DIR = ROOT / "data" / "nlu"
@@ -269,3 +270,30 @@ def test_unannotated_numbers_are_flagged(training: TrainingData):
             for match in finder.finditer(text):
                 covered = any(s <= match.start() and match.end() <= e for s, e in spans)
                 assert covered, (text, match.group())
+
+
+@pytest.fixture(scope="module")
+def grade_pattern(training: TrainingData) -> re.Pattern[str]:
+    return re.compile(next(r["pattern"] for r in training.regex_features if r["name"] == "grade"))
+
+
+@pytest.mark.parametrize("data_name", ["training", "heldout"])
+def test_grade_regex_finds_every_annotated_grade(
+    data_name: str, request: pytest.FixtureRequest, grade_pattern: re.Pattern[str]
+):
+    """Grades come from the regex (RegexEntityExtractor), not a learned model: it must
+    find each grade the data annotates, exactly, and the form's parser must accept it."""
+    data = request.getfixturevalue(data_name)
+    grades = [(m.get("text"), e) for m, e in entities_of(data) if e["entity"] == "grade"]
+    assert grades
+    for text, entity in grades:
+        found = [(m.start(), m.end()) for m in grade_pattern.finditer(text)]
+        assert (entity["start"], entity["end"]) in found, (text, entity, found)
+        assert parse_grade(entity["value"], None).ok, entity["value"]
+
+
+@pytest.mark.parametrize(
+    "text", ["正月初一去看病", "想提高一点额度", "高三度的烧", "坐大班车去", "我要挂心内科"]
+)
+def test_grade_regex_ignores_look_alikes(text: str, grade_pattern: re.Pattern[str]):
+    assert grade_pattern.search(text) is None
