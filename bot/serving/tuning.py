@@ -33,6 +33,16 @@
   Each TED instance keeps its predictions for the last ``TED_CACHE_SIZE``
   (default 2,048; ``0`` turns it off) distinct state sequences and hands out a
   copy of the stored one; a TED trained on text (end-to-end) is never cached.
+- **Building DIET and TED when a model loads.** Rasa gives a loaded model its
+  variables by fitting it on one example in graph mode before reading the
+  weights (rasa#7096): TensorFlow traces the whole training step, gradients
+  and optimiser included, for a graph used once. That tracing was 60 % of the
+  model's load (DIET and TED ~20 s of ~22 s on this machine). Here the one
+  step runs eagerly, which creates the same variables without tracing; the
+  weights read afterwards are the trained ones, so every prediction is the
+  same to the last bit (``tests/e2e/test_quick_build.py``), and prediction
+  still runs as a traced graph. A model loaded to go on training (``rasa
+  train --finetune``) takes Rasa's own path.
 """
 
 from __future__ import annotations
@@ -46,6 +56,7 @@ from collections.abc import Hashable
 from typing import Any
 
 import rasa.core.tracker_store as rasa_tracker_store
+import tensorflow as tf
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
@@ -57,6 +68,10 @@ from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import TEXT
+from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
+from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
+from rasa.utils.tensorflow.model_data import RasaModelData
+from rasa.utils.tensorflow.models import RasaModel
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
@@ -86,6 +101,7 @@ def install() -> None:
     _install_event_class_cache()
     rasa_tracker_store.SQLTrackerStore._retrieve = _retrieve_event_data
     _install_ted_prediction_cache(ted_cache_size())
+    _install_quick_model_build()
 
 
 def ted_cache_size(env: dict[str, str] | None = None) -> int:
@@ -255,3 +271,60 @@ def _install_ted_prediction_cache(size: int) -> None:
 
     predict_action_probabilities.__wrapped__ = original  # type: ignore[attr-defined]
     TEDPolicy.predict_action_probabilities = predict_action_probabilities
+
+
+def _install_quick_model_build() -> None:
+    original = RasaModel.load.__func__
+
+    def quick_build(
+        cls: type[RasaModel],
+        model_file_name: str,
+        model_data_example: RasaModelData,
+        predict_data_example: RasaModelData | None,
+        kwargs: dict[str, Any],
+    ) -> RasaModel:
+        model = cls(**kwargs)
+        config = kwargs.get("config", {})
+        model.compile(
+            optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)),
+            run_eagerly=config.get(RUN_EAGERLY),
+        )
+        batch, _ = next(iter(RasaBatchDataGenerator(model_data_example, batch_size=1)))
+        # the loss of one example, eagerly: every layer it touches gets its variables
+        model._training = True
+        model.batch_loss(tuple(tf.convert_to_tensor(array) for array in batch))
+        model._training = None
+        # the optimiser's state is saved with the weights but never used to predict
+        model.load_weights(model_file_name).expect_partial()
+        if predict_data_example:
+            # traces prediction now, not on a user's turn; a layer the loss did not touch is
+            # built here and gets its saved weights as it is created (TensorFlow's deferred
+            # restore)
+            model.run_inference(predict_data_example)
+        return model
+
+    def load(
+        cls: type[RasaModel],
+        model_file_name: str,
+        model_data_example: RasaModelData,
+        predict_data_example: RasaModelData | None = None,
+        finetune_mode: bool = False,
+        *args: Any,
+        **kwargs: Any,
+    ) -> RasaModel:
+        """Rasa's ``RasaModel.load`` without tracing a training step (module docstring)."""
+        if not finetune_mode and not args:
+            try:
+                return quick_build(
+                    cls, model_file_name, model_data_example, predict_data_example, kwargs
+                )
+            except Exception:  # noqa: BLE001 - Rasa's own build below decides what fails
+                # never an error here: TED turns a ValueError into a policy without a model
+                logger.warning("quick model build failed; building it Rasa's way", exc_info=True)
+        return original(
+            cls, model_file_name, model_data_example, predict_data_example, finetune_mode,
+            *args, **kwargs,
+        )  # fmt: skip
+
+    load.__wrapped__ = original  # type: ignore[attr-defined]
+    RasaModel.load = classmethod(load)
