@@ -27,6 +27,12 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' -o -nam
 export TF_INTRA_OP_PARALLELISM_THREADS ?= 1
 export TF_INTER_OP_PARALLELISM_THREADS ?= 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
+# Serving runs one TensorFlow thread per process (above: requests run side by side);
+# training is one job and takes every core (0 = TensorFlow's default). The weights
+# come out byte for byte the same either way (docs/performance.md, row 12).
+export TRAIN_TF_THREADS ?= 0
+RASA_TRAIN := TF_INTRA_OP_PARALLELISM_THREADS=$(TRAIN_TF_THREADS) \
+	TF_INTER_OP_PARALLELISM_THREADS=$(TRAIN_TF_THREADS) $(RASA) train
 export SANIC_HOST ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
@@ -110,7 +116,7 @@ promtool:
 # that only TED trains on (Memoization and RulePolicy skip them); the same NLU
 # model and test results, ~13 s less work (docs/performance.md, row 7)
 $(MODEL): $(TRAINING_INPUTS) | $(RASA_VENV)/.synced
-	$(RASA) train --fixed-model-name yucai --out models --quiet --augmentation 0
+	$(RASA_TRAIN) --fixed-model-name yucai --out models --quiet --augmentation 0
 	touch $@
 
 train: $(MODEL)
@@ -183,7 +189,7 @@ kb-report: setup
 
 BASELINE_MODEL := var/eval/models/baseline.tar.gz
 $(BASELINE_MODEL): bot/nlu/baseline.yml $(TRAINING_INPUTS) | $(RASA_VENV)/.synced
-	$(RASA) train nlu --config bot/nlu/baseline.yml --nlu data/nlu --out var/eval/models \
+	$(RASA_TRAIN) nlu --config bot/nlu/baseline.yml --nlu data/nlu --out var/eval/models \
 		--fixed-model-name baseline --quiet
 	touch $@
 

@@ -1,8 +1,9 @@
 """M6: train Yucai's full model into a scratch directory, and the stock bot (cached).
 
-Both train with one TensorFlow thread, as they serve, and with an empty Rasa
-training cache of their own (``RASA_CACHE_DIRECTORY``): a warm cache would make
-a retraining look fast. The stock ``rasa init`` project is kept under
+Both train as ``make train`` does, with TensorFlow's own thread count (every
+core: training is one job; ``TRAIN_TF_THREADS``, default ``0``), and with an
+empty Rasa training cache of their own (``RASA_CACHE_DIRECTORY``): a warm cache
+would make a retraining look fast. The stock ``rasa init`` project is kept under
 ``var/bench/cache/`` keyed by the Rasa and Python versions, so a re-run serves
 the same model and reports the training figures it measured then.
 """
@@ -23,25 +24,31 @@ from bot.launcher import RASA_BIN, ROOT
 TRAIN_TIMEOUT_S = 900.0
 
 
-def stock_key() -> str:
-    """Return the cache key of the stock bot: what decides what ``rasa init`` trains."""
+def train_threads(env: dict[str, str]) -> str:
+    """Return the TensorFlow threads training runs with (the Makefile's ``TRAIN_TF_THREADS``)."""
+    return env.get("TRAIN_TF_THREADS", "").strip() or "0"
+
+
+def stock_key(threads: str = "0") -> str:
+    """Return the cache key of the stock bot: what decides what ``rasa init`` trains, and how."""
     versions = f"rasa {metadata.version('rasa')} python {platform.python_version()}"
-    return hashlib.sha256(versions.encode()).hexdigest()[:12]
+    return hashlib.sha256(f"{versions} threads {threads}".encode()).hexdigest()[:12]
 
 
 def _training_env(base: dict[str, str], cache: Path) -> dict[str, str]:
+    threads = train_threads(base)
     return {
         **base,
         "RASA_CACHE_DIRECTORY": str(cache),
         "RASA_TELEMETRY_ENABLED": "false",
-        "TF_INTRA_OP_PARALLELISM_THREADS": "1",
-        "TF_INTER_OP_PARALLELISM_THREADS": "1",
+        "TF_INTRA_OP_PARALLELISM_THREADS": threads,
+        "TF_INTER_OP_PARALLELISM_THREADS": threads,
     }
 
 
 def stock_bot(cache_root: Path, env: dict[str, str], log_dir: Path) -> dict[str, Any]:
     """Return the stock bot's project, model and training figures, training it if not cached."""
-    home = cache_root / f"stock-{stock_key()}"
+    home = cache_root / f"stock-{stock_key(train_threads(env))}"
     record = home / "training.json"
     project = home / "project"
     models = sorted((project / "models").glob("*.tar.gz")) if project.exists() else []
