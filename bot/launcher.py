@@ -34,6 +34,24 @@ RASA_BIN = ROOT / ".venv" / "rasa" / "bin"
 BACKEND_BIN = ROOT / ".venv" / "backend" / "bin"
 
 
+#: the tracker database line of endpoints.yml, which a stack of its own points elsewhere
+TRACKER_DB_LINE = '  db: "var/rasa_tracker.db"\n'
+
+
+def endpoints_with_tracker_db(target: Path, tracker_db: Path) -> Path:
+    """Write ``make run``'s endpoints.yml to ``target`` with its tracker database at ``tracker_db``.
+
+    Everything else stays as ``make run`` serves it (the tracker store class, the
+    action endpoint on ``${ACTION_SERVER_PORT}``, selective domain), so the tests and
+    ``make bench`` run the configuration they claim to run.
+    """
+    text = (ROOT / "endpoints.yml").read_text(encoding="utf-8")
+    if text.count(TRACKER_DB_LINE) != 1:
+        raise ValueError(f"endpoints.yml no longer has the line {TRACKER_DB_LINE.strip()!r}")
+    target.write_text(text.replace(TRACKER_DB_LINE, f'  db: "{tracker_db}"\n'), encoding="utf-8")
+    return target
+
+
 def load_env_file(path: Path) -> dict[str, str]:
     """Read KEY=VALUE lines (comments and blanks skipped) from an env file."""
     return secret_rules.read_env_file(path)

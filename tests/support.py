@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bot.common.secrets import generated_env
-from bot.launcher import BACKEND_BIN, ROOT, Stack, default_env
+from bot.launcher import BACKEND_BIN, ROOT, Stack, default_env, endpoints_with_tracker_db
 from bot.topology import Topology, prod_env
 
 MODEL = ROOT / "models" / "yucai.tar.gz"
@@ -67,16 +67,8 @@ def running_stack(
         }
     )
     env["BACKEND_URL"] = f"http://127.0.0.1:{env['BACKEND_PORT']}"
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        '  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n'
-        "  enable_selective_domain: true\n"
-        # the tracker store endpoints.yml names (masks numbers once their request ends)
-        "tracker_store:\n  type: bot.serving.tracker_store.MaskingSQLTrackerStore\n"
-        f'  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n',
-        encoding="utf-8",
-    )
+    # make run's endpoints.yml (its tracker store masks numbers once their request ends)
+    endpoints = endpoints_with_tracker_db(workdir / "endpoints.yml", workdir / "tracker.db")
     stack = Stack(env=env, model=MODEL, endpoints=endpoints, log_dir=log_dir)
     stack.prepare_backend()
     try:

@@ -28,7 +28,15 @@ from typing import IO
 from bot.bench.load import Webhook
 from bot.channels.web_auth import WebChatSettings
 from bot.common.secrets import generated_env
-from bot.launcher import BACKEND_BIN, RASA_BIN, ROOT, Service, Stack, default_env
+from bot.launcher import (
+    BACKEND_BIN,
+    RASA_BIN,
+    ROOT,
+    Service,
+    Stack,
+    default_env,
+    endpoints_with_tracker_db,
+)
 from bot.topology import Topology, prod_env
 
 Headers = Callable[[], dict[str, str]]
@@ -137,14 +145,8 @@ def yucai(workdir: Path, log_dir: Path, base_env: dict[str, str], model: Path) -
         }
     )
     env["BACKEND_URL"] = f"http://127.0.0.1:{env['BACKEND_PORT']}"
-    # endpoints.yml with this stack's action port and tracker database (as tests/support.py)
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        "  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n"
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n',
-        encoding="utf-8",
-    )
+    # make run's endpoints.yml, on this stack's action port and tracker database
+    endpoints = endpoints_with_tracker_db(workdir / "endpoints.yml", workdir / "tracker.db")
     stack = Stack(env=env, model=model, endpoints=endpoints, log_dir=log_dir)
     stack.prepare_backend()
     launched = time.monotonic()

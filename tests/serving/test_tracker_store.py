@@ -31,9 +31,10 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.utils.endpoints import EndpointConfig
+from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
 
 from bot.common.catalogue import HOUSING
+from bot.launcher import endpoints_with_tracker_db
 from bot.serving.tracker_store import MaskingSQLTrackerStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -262,6 +263,27 @@ def test_both_endpoint_files_name_this_store_and_rasa_builds_it(
     endpoint = EndpointConfig(type=CLASS_PATH, dialect="sqlite", db=str(tmp_path / "t.db"))
     built = TrackerStore.create(endpoint, domain)
     assert isinstance(getattr(built, "_tracker_store", built), MaskingSQLTrackerStore)
+
+
+def test_a_stack_of_its_own_serves_make_runs_endpoints_on_its_own_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tests and make bench start Rasa as make run does, not with a look-alike file."""
+    monkeypatch.setenv("ACTION_SERVER_PORT", "5999")
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "t" * 40)
+    written = endpoints_with_tracker_db(tmp_path / "endpoints.yml", tmp_path / "own.db")
+    served = ROOT / "endpoints.yml"
+    store = read_endpoint_config(str(written), "tracker_store")
+    assert store is not None and store.type == CLASS_PATH
+    assert store.kwargs["db"] == str(tmp_path / "own.db")
+    actions = read_endpoint_config(str(written), "action_endpoint")
+    assert actions is not None and actions.url == "http://127.0.0.1:5999/webhook"
+    assert actions.kwargs["enable_selective_domain"] is True
+    assert actions.headers == {"Authorization": "Bearer " + "t" * 40}
+    mine, theirs = written.read_text("utf-8").splitlines(), served.read_text("utf-8").splitlines()
+    assert [a for a, b in zip(mine, theirs, strict=True) if a != b] == [
+        f'  db: "{tmp_path / "own.db"}"'
+    ]
 
 
 def event_rows(store: MaskingSQLTrackerStore, sender: str) -> int:
