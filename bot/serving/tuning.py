@@ -18,7 +18,14 @@
   answer with ``jsonschema.validate``, which first checks the schema itself
   against the 2020-12 meta-schema: that took 46 % of the Rasa process's time
   under load. The answer is still checked against the same schema, with the
-  same errors, by a validator built (and its schema checked) once.
+  same errors, by a validator built (and its schema checked) once. An answer
+  is first checked event by event, each event against its own kind only
+  (``event_by_event_check``): the answer that ends a form carries about 40
+  events, and the schema's ``oneOf`` tried all 23 kinds for each (14 ms);
+  only an answer that fails that check goes through the whole schema, for
+  Rasa's own error.
+- **The connection to the action server** is kept open between custom action
+  calls instead of opened for each (``bot/serving/connections.py``).
 - **Reading a conversation back.** Rebuilding a tracker looks up each event's
   class by walking every subclass of ``Event`` (``Event.resolve_by_type``):
   in a long conversation that walk was 15 % of the Rasa process's time. The
@@ -81,6 +88,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
+from bot.serving import connections
+
 logger = logging.getLogger(__name__)
 
 SYNCHRONOUS_LEVELS = ("normal", "full")
@@ -107,6 +116,7 @@ def install() -> None:
     rasa_tracker_store.SQLTrackerStore._retrieve = _retrieve_event_data
     _install_ted_prediction_cache(ted_cache_size())
     _install_quick_model_build()
+    connections.install()
 
 
 def ted_cache_size(env: dict[str, str] | None = None) -> int:
@@ -159,9 +169,12 @@ def _install_action_result_check() -> None:
     validator_class = validator_for(schema)
     validator_class.check_schema(schema)
     validator = validator_class(schema)
+    plainly_valid = event_by_event_check(schema, validator_class)
 
     def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
         # what jsonschema.validate does, minus checking the (constant) schema on every call
+        if plainly_valid(result):
+            return True
         error: ValidationError | None = best_match(validator.iter_errors(result))
         if error is None:
             return True
@@ -174,6 +187,57 @@ def _install_action_result_check() -> None:
         raise error
 
     RemoteAction._validate_action_result = validate_action_result
+
+
+def event_by_event_check(schema: dict[str, Any], validator_class: Any) -> Any:
+    """Return a check that passes exactly the answers ``schema`` passes, or says "look closer".
+
+    Rasa's schema lets each event be ``oneOf`` 23 kinds, and jsonschema tries
+    every kind for every event, building an error for each kind that does not
+    match: 9 ms for the 40 events that end a form. Each kind pins ``event`` to
+    its own name (``const``) and ``event`` is required, so an event can only
+    ever match the kind named by its ``event``: it satisfies ``oneOf`` exactly
+    when it satisfies that kind. The check validates each event against its
+    own kind alone; anything it does not pass goes to the full validator, so
+    an invalid answer gets the very error Rasa gives (``best_match``). If the
+    schema is not shaped so (another Rasa version), every answer takes the
+    full validator.
+    """
+    try:
+        events = schema["properties"]["events"]
+        item = events["items"]
+        kinds = item["oneOf"]
+        base = {key: value for key, value in item.items() if key != "oneOf"}
+        names = [kind["properties"]["event"]["const"] for kind in kinds]
+        if "event" not in base.get("required", ()) or len(set(names)) != len(names):
+            raise KeyError("event")
+    except (KeyError, TypeError):
+        return lambda _result: False
+    shell = validator_class(
+        {
+            **schema,
+            "properties": {
+                **schema["properties"],
+                "events": {key: value for key, value in events.items() if key != "items"},
+            },
+        }
+    )
+    by_name = {
+        name: validator_class({**base, "allOf": [kind]})
+        for name, kind in zip(names, kinds, strict=True)
+    }
+
+    def plainly_valid(result: Any) -> bool:
+        if not shell.is_valid(result):
+            return False
+        for event_data in result.get("events") or ():
+            name = event_data.get("event") if isinstance(event_data, dict) else None
+            kind = by_name.get(name) if isinstance(name, str) else None
+            if kind is None or not kind.is_valid(event_data):
+                return False
+        return True
+
+    return plainly_valid
 
 
 def _install_event_class_cache() -> None:

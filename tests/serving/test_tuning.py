@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import sqlite3
 from pathlib import Path
 
 import pytest
 from jsonschema import ValidationError
+from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
@@ -18,6 +20,7 @@ from rasa.shared.core.events import (
     SlotSet,
     UserUttered,
 )
+from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 
 from bot.serving import tuning
 
@@ -72,6 +75,66 @@ def test_an_action_servers_answer_is_still_checked_against_rasas_schema() -> Non
     for bad in ({"events": [{"event": 3}]}, {"events": "slot"}, {"responses": ["好的"]}):
         with pytest.raises(ValidationError, match="Failed to validate Action server response"):
             action._validate_action_result(bad)
+
+
+def _candidate_answers(rng: random.Random, count: int) -> list[object]:
+    """Return action answers of every shape, mostly wrong in one small way."""
+    kinds = [kind["properties"]["event"]["const"] for kind in EVENT_SCHEMA["oneOf"]]
+    names = kinds + ["no_such_event", "", 3, None, ["slot"]]
+    fields = sorted(
+        {field for kind in EVENT_SCHEMA["oneOf"] for field in kind["properties"]}
+        | set(EVENT_SCHEMA["properties"])
+        | {"text", "entities", "value"}
+    )
+    leaves: list[object] = [None, 0, 1.5, "渝北区", True, [], {}, [1], {"a": 1}]
+    nested: list[object] = [
+        {"intent": {"name": "ask_housing", "confidence": 0.9}, "entities": []},
+        {"intent": {"name": 3}},
+        {"entities": [{"entity": "district", "value": "渝北区", "start": 0, "end": 2}]},
+        {"entities": [{"entity": "district"}]},
+        {"response_selector": {"all_retrieval_intents": []}},
+        {"response_selector": {"all_retrieval_intents": "x"}},
+        [{"entity": "grade", "value": "一年级"}],
+        [{"value": "一年级"}],
+    ]
+    answers: list[object] = []
+    for _ in range(count):
+        events: list[object] = []
+        for _ in range(rng.randint(0, 4)):
+            if rng.random() < 0.05:
+                events.append(rng.choice(leaves))
+                continue
+            event: dict[str, object] = {}
+            if rng.random() < 0.95:
+                event["event"] = rng.choice(names)
+            for field in rng.sample(fields, rng.randint(0, 4)):
+                event[field] = rng.choice(leaves + nested)
+            events.append(event)
+        answer: dict[str, object] = {"events": events}
+        if rng.random() < 0.3:
+            answer["responses"] = rng.choice([[{"text": "好的"}], ["好的"], [], "好的"])
+        if rng.random() < 0.05:
+            answer["events"] = rng.choice(leaves)
+        answers.append(answer if rng.random() < 0.98 else rng.choice(leaves))
+    return answers
+
+
+def test_the_event_by_event_check_passes_exactly_what_rasas_schema_passes() -> None:
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validator_for(schema)
+    full = validator_class(schema)
+    plainly_valid = tuning.event_by_event_check(schema, validator_class)
+    answers = _candidate_answers(random.Random(7), 4000)
+    verdicts = [(plainly_valid(answer), full.is_valid(answer)) for answer in answers]
+    assert all(fast == slow for fast, slow in verdicts)
+    valid = sum(slow for _, slow in verdicts)
+    assert 400 < valid < 3600, valid  # both kinds of answer were tried, many of each
+
+
+def test_a_schema_of_another_shape_is_checked_whole() -> None:
+    schema = {"type": "object", "properties": {"events": {"type": "array"}}}
+    plainly_valid = tuning.event_by_event_check(schema, validator_for(schema))
+    assert plainly_valid({"events": []}) is False  # "look closer": the full validator decides
 
 
 def test_events_are_read_back_as_their_own_classes() -> None:
