@@ -24,6 +24,11 @@
   events, and the schema's ``oneOf`` tried all 23 kinds for each (14 ms);
   only an answer that fails that check goes through the whole schema, for
   Rasa's own error.
+- **The events that apply.** Every policy asks for the dialogue states of the
+  same tracker, and each time Rasa replays its events and first works out
+  which of them apply (reverted turns, a form's repeated runs undone):
+  ``applied_events``. A tracker keeps that list for its event sequence until
+  an event is added (or the sequence replaced) and hands out copies.
 - **The connection to the action server** is kept open between custom action
   calls instead of opened for each (``bot/serving/connections.py``).
 - **Reading a conversation back.** Rebuilding a tracker looks up each event's
@@ -113,6 +118,7 @@ def install() -> None:
     _install_sqlite()
     _install_action_result_check()
     _install_event_class_cache()
+    _install_applied_events_cache()
     rasa_tracker_store.SQLTrackerStore._retrieve = _retrieve_event_data
     _install_ted_prediction_cache(ted_cache_size())
     _install_quick_model_build()
@@ -253,6 +259,34 @@ def _install_event_class_cache() -> None:
         return cls
 
     Event.resolve_by_type = staticmethod(resolve_by_type)
+
+
+#: attribute of a tracker: (its events, how many, the last one, the events that apply)
+APPLIED = "_yucai_applied_events"
+
+
+def _install_applied_events_cache() -> None:
+    original = DialogueStateTracker.applied_events
+
+    def applied_events(self: DialogueStateTracker) -> list[Event]:
+        events = self.events
+        last = events[-1] if events else None
+        known = self.__dict__.get(APPLIED)
+        # the same event sequence: the same deque, as long, with the same last event (a
+        # tracker only ever appends; a reset makes a new deque, a full one drops its first)
+        if (
+            known is not None
+            and known[0] is events
+            and known[1] == len(events)
+            and known[2] is last
+        ):
+            return list(known[3])
+        applied = original(self)
+        self.__dict__[APPLIED] = (events, len(events), last, tuple(applied))
+        return applied
+
+    applied_events.__wrapped__ = original  # type: ignore[attr-defined]
+    DialogueStateTracker.applied_events = applied_events
 
 
 async def _retrieve_event_data(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
+from collections import deque
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,16 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
     Event,
+    Restarted,
     SessionStarted,
     SlotSet,
+    UserUtteranceReverted,
     UserUttered,
 )
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 
 from bot.serving import tuning
@@ -148,6 +154,46 @@ def test_events_are_read_back_as_their_own_classes() -> None:
     events = [SessionStarted(), UserUttered("你好"), SlotSet("district", "渝北区")]
     again = [Event.from_parameters(e.as_dict()) for e in events]
     assert again == events
+
+
+def test_the_events_that_apply_are_computed_once_per_event_sequence() -> None:
+    recompute = DialogueStateTracker.applied_events.__wrapped__  # type: ignore[attr-defined]
+    tracker = DialogueStateTracker("u1", DOMAIN.slots)
+    events: list[Event] = [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("帮我申请人才房", {"name": "apply_housing"}),
+        ActionExecuted("housing_form"),
+        ActiveLoop("housing_form"),
+        SlotSet("requested_slot", "district"),
+        ActionExecuted("action_listen"),
+        UserUttered("渝北", {"name": "inform"}),
+        ActionExecuted("housing_form"),  # the form again: the turn before it is undone
+        SlotSet("district", "渝北区"),
+        ActionExecuted("action_listen"),
+        UserUttered("算了", {"name": "stop"}),
+        UserUtteranceReverted(),
+        ActionExecuted("utter_ask_continue"),
+        ActionReverted(),
+        ActiveLoop(None),
+        Restarted(),
+        ActionExecuted("action_listen"),
+    ]
+    for event in events:
+        tracker.update(event)
+        first = tracker.applied_events()
+        stored = tracker.__dict__[tuning.APPLIED]
+        assert first == recompute(tracker)
+        first.clear()  # a caller's list is its own
+        assert tracker.applied_events() == recompute(tracker)
+        assert tracker.__dict__[tuning.APPLIED] is stored  # not computed again
+    tracker.events = deque(events[:5])  # a new sequence (Rasa's reset makes a new deque)
+    assert tracker.applied_events() == recompute(tracker)
+    full = DialogueStateTracker("u2", DOMAIN.slots, max_event_history=3)
+    for event in events[:6]:  # a bounded history drops its first event as it appends
+        full.update(event)
+        assert full.applied_events() == recompute(full)
 
 
 def test_ted_cache_size_is_read_from_the_environment() -> None:
