@@ -82,20 +82,25 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             if not keep_raw and any(may_end_a_request(data) for data in new_events):
                 masked = self._mask_stored(session, tracker.sender_id)
                 logger.debug("a request ended: %d stored events masked", masked)
+            rows = []
             for data in new_events:
                 stored = data if keep_raw else mask_event(data)
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=stored["event"],
-                        timestamp=stored.get("timestamp"),
-                        intent_name=stored.get("parse_data", {})
+                rows.append(
+                    {
+                        "sender_id": tracker.sender_id,
+                        "type_name": stored["event"],
+                        "timestamp": stored.get("timestamp"),
+                        "intent_name": stored.get("parse_data", {})
                         .get("intent", {})
                         .get(INTENT_NAME_KEY),
-                        action_name=stored.get("name"),
-                        data=json.dumps(stored),
-                    )
+                        "action_name": stored.get("name"),
+                        "data": json.dumps(stored),
+                    }
                 )
+            if rows:
+                # one INSERT for all of them, in order; the ORM built an object per row and
+                # flushed them one by one (row 17: 45 rows when a form ends)
+                session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()
         setattr(tracker, STORED_EVENTS, len(tracker.events))
 

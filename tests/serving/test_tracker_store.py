@@ -20,9 +20,10 @@ import pytest
 import sqlalchemy as sa
 import yaml
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import TrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
+    ActionExecuted,
     ActiveLoop,
     BotUttered,
     Event,
@@ -341,3 +342,42 @@ async def test_a_tracker_not_read_from_the_store_is_counted_as_rasa_counts(
     rebuilt.update(said("再见"))
     await store.save(rebuilt)
     assert event_rows(store, sender) == len(stored_before.events) + 1
+
+
+@pytest.mark.asyncio
+async def test_the_rows_of_a_turn_are_those_rasas_own_store_writes(
+    store: MaskingSQLTrackerStore, options: dict[str, Any], domain: Domain
+) -> None:
+    stock = SQLTrackerStore(domain=domain, **options)  # the same database, another sender
+    events = [
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        said("帮我申请人才住房"),
+        ActionExecuted("housing_form"),
+        ActiveLoop(HOUSING.form),
+        *ended(BotUttered("已提交。")),  # a submission's answer: every slot cleared, one save
+        ActionExecuted("action_listen"),
+    ]
+    for each, sender in ((store, "ours"), (stock, "stock")):
+        tracker = await each.get_or_create_tracker(sender, append_action_listen=False)
+        for event in events:
+            tracker.update(event)
+        await each.save(tracker)
+
+    def rows(sender: str) -> list[tuple[Any, ...]]:
+        with store.engine.connect() as connection:
+            return [
+                tuple(row)
+                for row in connection.execute(
+                    sa.text(
+                        "SELECT type_name, timestamp, intent_name, action_name, data"
+                        " FROM events WHERE sender_id = :s ORDER BY id"
+                    ),
+                    {"s": sender},
+                )
+            ]
+
+    ours = rows("ours")
+    assert len(ours) == len(events) > 20
+    assert ours == rows("stock")  # in order, column by column
+    stock.engine.dispose()
