@@ -22,7 +22,6 @@ path it took before (the production topology apologises,
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import ssl
 from typing import Any
@@ -33,8 +32,6 @@ import rasa.utils.endpoints as rasa_endpoints
 from aiohttp import ContentTypeError
 from rasa.shared.exceptions import FileNotFoundException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
-
-logger = logging.getLogger(__name__)
 
 #: an idle connection is dropped by the client after this long, well before any server's
 #: keep-alive timeout behind it (Sanic 5 s, HAProxy 10 s)

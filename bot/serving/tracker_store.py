@@ -99,7 +99,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
                 )
             if rows:
                 # one INSERT for all of them, in order; the ORM built an object per row and
-                # flushed them one by one (row 17: 45 rows when a form ends)
+                # flushed them one by one (row 17: some 25 rows when a form ends)
                 session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()
         setattr(tracker, STORED_EVENTS, len(tracker.events))
