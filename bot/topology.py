@@ -25,6 +25,7 @@ header, and Rasa calls the action servers (through HAProxy) with
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import shutil
 import signal
@@ -32,6 +33,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -269,7 +271,38 @@ class Topology:
         if service.log:
             service.log.close()
         self._spawn(service)
-        self._wait_ready(service, float(self.env.get("STARTUP_TIMEOUT", "180")))
+        timeout = float(self.env.get("STARTUP_TIMEOUT", "180"))
+        self._wait_ready(service, timeout)
+        self._wait_in_rotation(name, timeout)
+
+    def _wait_in_rotation(self, name: str, timeout: float) -> None:
+        """Wait until HAProxy's health checks have taken ``name`` back everywhere it serves.
+
+        A process that answers its health URL is not yet receiving traffic:
+        HAProxy re-admits a server after ``rise`` passing checks (2 × 2 s).
+        Until then every call to it is refused with a 503, so "restarted"
+        means "in rotation again". Services HAProxy does not front return at once.
+        """
+        haproxy = next((s for s in self.services if s.name == "haproxy"), None)
+        if haproxy is None or haproxy.process is None or haproxy.process.poll() is not None:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            states = self._haproxy_states(name)
+            if all(state == "UP" for state in states):  # also when HAProxy does not front it
+                return
+            time.sleep(0.25)
+        raise TimeoutError(f"HAProxy did not take {name} back within {timeout:.0f}s")
+
+    def _haproxy_states(self, name: str) -> list[str]:
+        """Return HAProxy's check status of server ``name`` in each backend that has it."""
+        url = f"http://127.0.0.1:{self.env['HAPROXY_STATS_PORT']}/stats;csv"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                lines = answer.read().decode().lstrip("# ").splitlines()
+        except OSError:
+            return ["UNKNOWN"]
+        return [row["status"] for row in csv.DictReader(lines) if row["svname"] == name]
 
     def stop(self) -> None:
         """Stop every process in reverse order, politely first."""

@@ -258,7 +258,9 @@ def test_kill_9_of_the_action_servers_right_after_the_backend_committed(prod: Pr
     finally:
         backend_proxy.on_drop = None
         backend_proxy.set_mode("pass")
-    assert killed.is_set()
+    # Rasa may answer (HAProxy's 502 from the first server killed) before the
+    # proxy's thread has killed the second one and set the flag
+    assert killed.wait(10)
     assert BUSY in reply and not NUMBER.search(reply) and took < 7, (reply, took)
     assert (
         prod.rows(
