@@ -6,6 +6,7 @@ topic belongs to see it in the console and call back in service hours.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime
 from typing import Any
@@ -36,7 +37,7 @@ class ActionAskCallbackConsent(Action):
     ) -> list[EventType]:
         """Read the current notice from the backend and ask to agree."""
         try:
-            notice = get_client().get_consent_notice(CALLBACK.notice_key)
+            notice = await asyncio.to_thread(get_client().get_consent_notice, CALLBACK.notice_key)
         except BackendCallError:
             dispatcher.utter_message(response="utter_handoff_unreachable")
             return [SlotSet("callback_consent", False)]
@@ -118,7 +119,9 @@ class ActionSubmitCallback(Action):
             },
         }
         try:
-            created = get_client().create_request(payload, idempotency_key=slot("callback_key"))
+            created = await asyncio.to_thread(
+                get_client().create_request, payload, idempotency_key=slot("callback_key")
+            )
         except BackendRejected as exc:
             dispatcher.utter_message(text=f"抱歉，回电登记没有成功：{exc.message}")
             return reset
@@ -126,7 +129,7 @@ class ActionSubmitCallback(Action):
             dispatcher.utter_message(response="utter_handoff_unreachable")
             return []  # keep the answers: a later "转人工" can try again
         hours = slot("handoff_hours") or "服务时间"
-        earliest = _earliest_call(topic, tracker.get_latest_input_channel() or "rest")
+        earliest = await _earliest_call(topic, tracker.get_latest_input_channel() or "rest")
         dispatcher.utter_message(
             text=(
                 f"已为您登记回电，编号 {created['number']}。工作人员会在服务时间（{hours}）内"
@@ -138,10 +141,10 @@ class ActionSubmitCallback(Action):
         return reset
 
 
-def _earliest_call(topic: str, channel: str) -> str:
+async def _earliest_call(topic: str, channel: str) -> str:
     """Ask the backend when people next answer (it knows the holidays); empty if now or unknown."""
     try:
-        found = get_client().handoff_availability(topic, channel)
+        found = await asyncio.to_thread(get_client().handoff_availability, topic, channel)
     except BackendCallError:
         return ""  # the request is made; the promise falls back to the service hours
     return str(found.get("next_open_text") or "")

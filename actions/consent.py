@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -31,7 +33,7 @@ class ActionAskPrivacyConsent(Action):
         if kind is None:
             return []
         try:
-            notice = get_client().get_consent_notice(kind.notice_key)
+            notice = await asyncio.to_thread(get_client().get_consent_notice, kind.notice_key)
         except BackendCallError:
             dispatcher.utter_message(
                 text="抱歉，办理系统暂时连接不上，现在无法办理申请。您可以稍后再试，或回复“不办了”先咨询政策问题。"

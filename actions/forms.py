@@ -8,6 +8,7 @@ where a field needs more than its parser (the hospital list lives in the backend
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -142,7 +143,7 @@ class RequestFormValidation(FormValidationAction, ABC):
         return domain_slots
 
     # --- consent -------------------------------------------------------------
-    def validate_privacy_consent(
+    async def validate_privacy_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotDict:
         """Record which notice the user agreed to, and when."""
@@ -151,7 +152,10 @@ class RequestFormValidation(FormValidationAction, ABC):
         version = tracker.get_slot("consent_notice_version")
         if not version:
             try:
-                version = get_client().get_consent_notice(self.kind.notice_key)["version"]
+                notice = await asyncio.to_thread(
+                    get_client().get_consent_notice, self.kind.notice_key
+                )
+                version = notice["version"]
             except BackendCallError:
                 dispatcher.utter_message(response="utter_backend_unavailable")
                 return {"privacy_consent": None}

@@ -8,6 +8,7 @@ channel (bot/console). When the agent hands back, the console triggers
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -172,7 +173,7 @@ class ActionOfferHandoff(Action):
         ]
         try:
             channel = tracker.get_latest_input_channel() or "rest"
-            found = get_client().handoff_availability(topic, channel)
+            found = await asyncio.to_thread(get_client().handoff_availability, topic, channel)
         except BackendCallError:
             dispatcher.utter_message(response="utter_handoff_unreachable")
             return [*events, SlotSet("handoff_mode", None)]
@@ -218,7 +219,7 @@ class ActionStartHandoff(Action):
             "recent": recent_lines(tracker.events),
         }
         try:
-            queued = get_client().create_handoff(payload)
+            queued = await asyncio.to_thread(get_client().create_handoff, payload)
         except BackendRejected as exc:
             if exc.code == "handoff_unavailable":  # the last agent just left
                 return [FollowupAction("action_offer_handoff")]

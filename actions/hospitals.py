@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -80,9 +81,10 @@ def match_department(text: str, departments: list[str]) -> str | None:
     return loose[0] if len(loose) == 1 else None
 
 
-def hospital_by_name(name: str) -> dict[str, Any] | None:
+async def hospital_by_name(name: str) -> dict[str, Any] | None:
     """Return the hospital record for a canonical name."""
-    return next((h for h in get_client().list_hospitals() if h["name"] == name), None)
+    hospitals = await asyncio.to_thread(get_client().list_hospitals)
+    return next((h for h in hospitals if h["name"] == name), None)
 
 
 class ValidateHospitalForm(RequestFormValidation):
@@ -90,12 +92,12 @@ class ValidateHospitalForm(RequestFormValidation):
 
     kind = HOSPITAL
 
-    def validate_hospital(
+    async def validate_hospital(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotDict:
         """Accept a designated hospital from the backend's list."""
         try:
-            hospitals = get_client().list_hospitals()
+            hospitals = await asyncio.to_thread(get_client().list_hospitals)
         except BackendCallError:
             dispatcher.utter_message(response="utter_backend_unavailable")
             return {"hospital": None}
@@ -114,13 +116,13 @@ class ValidateHospitalForm(RequestFormValidation):
             values["department"] = None
         return accept(values)
 
-    def validate_department(
+    async def validate_department(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotDict:
         """Accept a department the chosen hospital has."""
         name = tracker.get_slot("hospital")
         try:
-            hospital = hospital_by_name(name) if name else None
+            hospital = await hospital_by_name(name) if name else None
         except BackendCallError:
             dispatcher.utter_message(response="utter_backend_unavailable")
             return {"department": None}
@@ -169,7 +171,7 @@ class ActionAskHospital(Action):
     ) -> list[EventType]:
         """Show a few designated hospitals to pick from."""
         try:
-            hospitals = get_client().list_hospitals()
+            hospitals = await asyncio.to_thread(get_client().list_hospitals)
         except BackendCallError:
             dispatcher.utter_message(text="想去哪家定点医院就诊？请说医院名称。")
             return []
@@ -198,7 +200,7 @@ class ActionAskDepartment(Action):
         """Show the departments of the chosen hospital."""
         name = tracker.get_slot("hospital")
         try:
-            hospital = hospital_by_name(name) if name else None
+            hospital = await hospital_by_name(name) if name else None
         except BackendCallError:
             hospital = None
         if hospital is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -30,7 +31,7 @@ class ActionOptOutNotifications(Action):
         channel = backend_channel(tracker.get_latest_input_channel())
         body: dict[str, Any] = {"channel": channel, "sender_id": tracker.sender_id}
         try:
-            get_client().opt_out_notifications(body)
+            await asyncio.to_thread(get_client().opt_out_notifications, body)
         except BackendCallError:
             dispatcher.utter_message(text=NOT_SAVED)
             return []

@@ -6,6 +6,7 @@ phone; an unknown number and a wrong phone get the very same answer.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from abc import ABC, abstractmethod
 from datetime import datetime
@@ -114,10 +115,10 @@ class _LookupFormValidation(FormValidationAction, ABC):
             return reject("request_number", result.error, dispatcher, tracker)
         return accept({"request_number": result.value, LAST_NUMBER: result.value})
 
-    def validate_phone_last4(
+    async def validate_phone_last4(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotDict:
-        """Accept exactly four digits."""
+        """Accept exactly four digits (async: the cancel form's override asks the backend)."""
         result = numbers.parse_phone_last4(str(value))
         if result.error:
             return reject("phone_last4", result.error, dispatcher, tracker)
@@ -139,16 +140,18 @@ class ValidateCancelForm(_LookupFormValidation):
         """Return the action name."""
         return "validate_cancel_form"
 
-    def validate_phone_last4(
+    async def validate_phone_last4(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> SlotDict:
         """Accept the proof only if it opens a request, so we never confirm a ghost."""
-        values = super().validate_phone_last4(value, dispatcher, tracker, domain)
+        values = await super().validate_phone_last4(value, dispatcher, tracker, domain)
         number, last4 = tracker.get_slot("request_number"), values.get("phone_last4")
         if not number or not last4:
             return values
         try:
-            get_client().lookup_request(number, last4, sender=sender_of(tracker))
+            await asyncio.to_thread(
+                get_client().lookup_request, number, last4, sender=sender_of(tracker)
+            )
         except RequestNotFound:
             return {**reject("phone_last4", NOT_FOUND, dispatcher, tracker), "request_number": None}
         except TooManyAttempts as exc:
@@ -199,8 +202,11 @@ class ActionAskCancelConfirmed(Action):
         """Ask to confirm the cancellation of the named request."""
         number = tracker.get_slot("request_number")
         try:
-            request = get_client().lookup_request(
-                number, tracker.get_slot("phone_last4"), sender=sender_of(tracker)
+            request = await asyncio.to_thread(
+                get_client().lookup_request,
+                number,
+                tracker.get_slot("phone_last4"),
+                sender=sender_of(tracker),
             )
             what = describe(request)
         except (RequestNotFound, BackendUnavailable, TooManyAttempts):
@@ -227,7 +233,8 @@ class ActionLookupRequest(Action):
     ) -> list[EventType]:
         """Look the request up with the owner's proof."""
         try:
-            request = get_client().lookup_request(
+            request = await asyncio.to_thread(
+                get_client().lookup_request,
                 tracker.get_slot("request_number"),
                 tracker.get_slot("phone_last4"),
                 sender=sender_of(tracker),
@@ -259,7 +266,8 @@ class ActionCancelRequest(Action):
             dispatcher.utter_message(response="utter_cancel_kept")
             return clear_lookup()
         try:
-            request = get_client().cancel_request(
+            request = await asyncio.to_thread(
+                get_client().cancel_request,
                 tracker.get_slot("request_number"),
                 tracker.get_slot("phone_last4"),
                 sender=sender_of(tracker),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import uuid
@@ -39,12 +40,12 @@ def reset(kind: RequestKind) -> list[EventType]:
     return [SlotSet(slot, None) for slot in kind.slots]
 
 
-def build_payload(kind: RequestKind, tracker: Tracker) -> dict[str, Any]:
+async def build_payload(kind: RequestKind, tracker: Tracker) -> dict[str, Any]:
     """Assemble the backend's create body from the validated slots."""
     slots = tracker.current_slot_values()
     refs: dict[str, str] = {}
     if kind is HOSPITAL:
-        hospital = hospital_by_name(slots["hospital"])
+        hospital = await hospital_by_name(slots["hospital"])
         if hospital is None:
             raise BackendRejected(
                 "validation_error", "所选医院已不在定点医院名单中。", {"hospital": "未找到"}
@@ -92,14 +93,15 @@ def create_with_retries(payload: dict[str, Any], key: str) -> dict[str, Any]:
     raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
 
 
-def submit(
+async def submit(
     kind: RequestKind, dispatcher: CollectingDispatcher, tracker: Tracker
 ) -> list[EventType]:
     """Send the request (with bounded retries); on a fault keep everything for an exact retry."""
     # fixed when the read-back was shown; minted here only for conversations older than that
     key = tracker.get_slot("idempotency_key") or new_idempotency_key(tracker.sender_id)
     try:
-        created = create_with_retries(build_payload(kind, tracker), key)
+        payload = await build_payload(kind, tracker)
+        created = await asyncio.to_thread(create_with_retries, payload, key)
     except BackendUnavailable:
         dispatcher.utter_message(response="utter_backend_unavailable")
         return [
@@ -195,7 +197,7 @@ class ActionSubmitRequest(Action):
         if tracker.get_slot("request_confirmed") is not True:
             dispatcher.utter_message(response="utter_request_abandoned")
             return reset(kind)
-        return submit(kind, dispatcher, tracker)
+        return await submit(kind, dispatcher, tracker)
 
 
 class ActionRetrySubmission(Action):
@@ -213,7 +215,7 @@ class ActionRetrySubmission(Action):
         if kind is None or not _awaiting_outcome(tracker):
             dispatcher.utter_message(response="utter_nothing_to_retry")
             return []
-        return submit(kind, dispatcher, tracker)
+        return await submit(kind, dispatcher, tracker)
 
 
 def _awaiting_outcome(tracker: Tracker) -> bool:

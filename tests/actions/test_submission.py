@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from typing import Any
 
@@ -13,6 +14,7 @@ from actions.backend_client import get_client
 from actions.submission import ActionAbandonRequest, ActionRetrySubmission, ActionSubmitRequest
 from bot.common.catalogue import HOUSING
 from tests.actions.conftest import make_tracker, texts
+from tests.faults.proxy import fault_proxy
 from tests.support import free_port
 
 VALID_ID = "11010519491231002X"
@@ -99,6 +101,32 @@ async def test_backend_down_keeps_details_and_retry_does_not_duplicate(
         await ActionRetrySubmission().run(dispatcher, make_tracker(retry_slots), domain)
     )
     assert first["last_request_number"] == second["last_request_number"]
+    assert count_requests(backend["db_path"]) == before + 1
+
+
+@pytest.mark.asyncio
+async def test_a_slow_backend_holds_up_only_the_action_waiting_for_it(
+    client_settings: None,
+    backend: dict[str, Any],
+    dispatcher: Any,
+    domain: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the action server runs every action on one event loop: a backend call that
+    # blocked it would stall every other user and its /health (HAProxy then
+    # takes the server out), so the call waits in a worker thread
+    tracker = make_tracker(housing_slots(phone="13900004444"))
+    before = count_requests(backend["db_path"])
+    with fault_proxy(backend["port"]) as proxy:
+        point_actions_at(monkeypatch, f"http://127.0.0.1:{proxy.port}")
+        proxy.set_mode("hold_responses")
+        submitting = asyncio.create_task(ActionSubmitRequest().run(dispatcher, tracker, domain))
+        while proxy.held == 0:  # this loop runs on while the backend's answer is held
+            await asyncio.sleep(0.01)
+        assert not submitting.done()
+        proxy.set_mode("pass")
+        events = await submitting
+    assert slot_events(events)["last_request_number"] in texts(dispatcher)[0]
     assert count_requests(backend["db_path"]) == before + 1
 
 

@@ -8,7 +8,9 @@ Modes, switchable while it runs:
 - ``drop_responses``: forward the request, let the service answer in full,
   then hang up on the client without passing the answer on: "committed, but
   the reply was lost". ``drops`` counts how many answers were swallowed, and
-  ``drop_limit`` switches back to ``pass`` after that many.
+  ``drop_limit`` switches back to ``pass`` after that many;
+- ``hold_responses``: forward the request, then hold the service's answer
+  until the mode changes (a slow service). ``held`` counts answers held.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class FaultProxy:
         self.mode = "pass"
         self.drops = 0
         self.drop_limit: int | None = None
+        self.held = 0
         #: called (in the proxy's thread) each time an answer is swallowed
         self.on_drop: Callable[[], None] | None = None
         self._loop = asyncio.new_event_loop()
@@ -53,7 +56,7 @@ class FaultProxy:
 
     def set_mode(self, mode: str, *, drop_limit: int | None = None) -> None:
         """Switch mode; ``refuse`` also cuts every open connection."""
-        assert mode in {"pass", "refuse", "drop_responses"}
+        assert mode in {"pass", "refuse", "drop_responses", "hold_responses"}
         self.mode, self.drop_limit = mode, drop_limit
         if mode == "refuse":
             self._loop.call_soon_threadsafe(self._cut_all)
@@ -91,6 +94,10 @@ class FaultProxy:
                 data = await reader.read(CHUNK)
                 if not data or self.mode == "refuse":
                     break
+                if not upstream and self.mode == "hold_responses":
+                    self.held += 1
+                    while self.mode == "hold_responses":
+                        await asyncio.sleep(0.01)
                 if not upstream and self.mode == "drop_responses":
                     # the service has answered (it committed first): lose the answer
                     await asyncio.sleep(0.2)  # let the rest of the answer arrive and be lost
