@@ -87,11 +87,6 @@ def main() -> int:
     from bot.serving import tuning
 
     tuning.install()  # SQLite tracker store, checked answers, event classes (docs/performance.md)
-    from bot.serving import connections
-
-    # one kept-alive connection to the action server (row 14); make run only: behind
-    # run-prod's HAProxy a reused connection can reach a killed action server and fail
-    connections.install()
     from bot.serving import long_sessions
 
     long_sessions.install()  # a long conversation goes on in a new session (SESSION_MAX_TURNS)

@@ -30,6 +30,8 @@
   which of them apply (reverted turns, a form's repeated runs undone):
   ``applied_events``. A tracker keeps that list for its event sequence until
   an event is added (or the sequence replaced) and hands out copies.
+- **The connection to the action server** is kept open between custom action
+  calls instead of opened for each (``bot/serving/connections.py``).
 - **Reading a conversation back.** Rebuilding a tracker looks up each event's
   class by walking every subclass of ``Event`` (``Event.resolve_by_type``):
   in a long conversation that walk was 15 % of the Rasa process's time. The
@@ -92,6 +94,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
+from bot.serving import connections
+
 logger = logging.getLogger(__name__)
 
 SYNCHRONOUS_LEVELS = ("normal", "full")
@@ -119,6 +123,7 @@ def install() -> None:
     rasa_tracker_store.SQLTrackerStore._retrieve = _retrieve_event_data
     _install_ted_prediction_cache(ted_cache_size())
     _install_quick_model_build()
+    connections.install()
 
 
 def ted_cache_size(env: dict[str, str] | None = None) -> int:
