@@ -279,9 +279,10 @@ class Topology:
         """Wait until HAProxy's health checks have taken ``name`` back everywhere it serves.
 
         A process that answers its health URL is not yet receiving traffic:
-        HAProxy re-admits a server after ``rise`` passing checks (2 × 2 s).
-        Until then every call to it is refused with a 503, so "restarted"
-        means "in rotation again". Services HAProxy does not front return at once.
+        HAProxy re-admits a server after ``rise`` passing checks (2 × 2 s) and
+        sends it nothing until then (a 503 if no other server is up), so
+        "restarted" means "in rotation again". Services HAProxy does not front
+        return at once.
         """
         haproxy = next((s for s in self.services if s.name == "haproxy"), None)
         if haproxy is None or haproxy.process is None or haproxy.process.poll() is not None:

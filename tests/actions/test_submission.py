@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client, settings
 from actions.backend_client import get_client
@@ -116,6 +117,7 @@ async def test_a_slow_backend_holds_up_only_the_action_waiting_for_it(
     # blocked it would stall every other user and its /health (HAProxy then
     # takes the server out), so the call waits in a worker thread
     tracker = make_tracker(housing_slots(phone="13900004444"))
+    other_slots = housing_slots(phone="13900005555")
     before = count_requests(backend["db_path"])
     with fault_proxy(backend["port"]) as proxy:
         point_actions_at(monkeypatch, f"http://127.0.0.1:{proxy.port}")
@@ -123,6 +125,11 @@ async def test_a_slow_backend_holds_up_only_the_action_waiting_for_it(
         submitting = asyncio.create_task(ActionSubmitRequest().run(dispatcher, tracker, domain))
         while proxy.held == 0:  # this loop runs on while the backend's answer is held
             await asyncio.sleep(0.01)
+        # another user's action runs to its end meanwhile, on the same loop
+        other = CollectingDispatcher()
+        abandoned = await ActionAbandonRequest().run(other, make_tracker(other_slots), domain)
+        assert SlotSet("phone", None) in abandoned
+        assert texts(other) == ["utter_request_abandoned"]
         assert not submitting.done()
         proxy.set_mode("pass")
         events = await submitting
