@@ -61,10 +61,20 @@
   graph, and ``Agent.load`` takes 10 s instead of 21. A model loaded to go
   on training (``rasa train --finetune``) takes Rasa's own path, and so does
   any model whose quick build fails.
+- **Python's cycle collector and the loaded model.** A loaded model leaves
+  about 570,000 objects (TensorFlow's graphs, Rasa's components, the domain)
+  that live as long as the process, and the collector's full pass walks all
+  of them: 250–450 ms each time, every 10–20 s under load, with every turn of
+  the process waiting behind it. Once a model has loaded, those objects are
+  moved out of the collector's sight (``gc.freeze``), so a full pass walks
+  only what the turns made since; loading another model (``PUT /model``)
+  first hands the old model's objects back (``gc.unfreeze``) so it can be
+  freed. Nothing is collected less: the frozen objects were never garbage.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -79,6 +89,7 @@ from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.core.agent import Agent
 from rasa.core.policies.policy import PolicyPrediction, SupportedData
 from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.shared.constants import DOCS_BASE_URL
@@ -123,6 +134,7 @@ def install() -> None:
     rasa_tracker_store.SQLTrackerStore._retrieve = _retrieve_event_data
     _install_ted_prediction_cache(ted_cache_size())
     _install_quick_model_build()
+    _install_frozen_model_objects()
     connections.install()
 
 
@@ -432,3 +444,19 @@ def _install_quick_model_build() -> None:
 
     load.__wrapped__ = original  # type: ignore[attr-defined]
     RasaModel.load = classmethod(load)
+
+
+def _install_frozen_model_objects() -> None:
+    original = Agent.load_model
+
+    def load_model(self: Agent, model_path: Any, fingerprint: str | None = None) -> None:
+        """Rasa's ``Agent.load_model``, then the loaded objects out of the collector's way."""
+        gc.unfreeze()  # a model loaded before this one may be garbage now
+        try:
+            original(self, model_path, fingerprint)
+        finally:
+            gc.collect()  # what loading threw away, so that only live objects are frozen
+            gc.freeze()
+
+    load_model.__wrapped__ = original  # type: ignore[attr-defined]
+    Agent.load_model = load_model

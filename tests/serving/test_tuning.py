@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
 import sqlite3
+import weakref
 from collections import deque
 from pathlib import Path
 
 import pytest
+import rasa.core.agent
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.core.agent import Agent
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -213,3 +217,30 @@ def test_dialogue_states_key_the_same_whatever_their_order_and_differ_by_content
     assert tuning._frozen(one) != tuning._frozen(other)
     with pytest.raises(TypeError):
         tuning._frozen([{"slots": {"district": ["unhashable"]}}])
+
+
+class _CyclicProcessor:
+    """Stands in for Rasa's MessageProcessor: a model that only the cycle collector frees."""
+
+    def __init__(self, model_path: str, **_: object) -> None:
+        self.model_path = model_path
+        self.domain = DOMAIN
+        self.itself = self  # a reference cycle, as a loaded model's graphs have
+
+
+def test_a_loaded_model_is_frozen_and_a_replaced_one_freed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rasa.core.agent, "MessageProcessor", _CyclicProcessor)
+    agent = Agent()
+    try:
+        agent.load_model("first")
+        first = weakref.ref(agent.processor)
+        # the loaded objects are out of the collector's walk (gc.get_objects lists the rest)
+        assert gc.get_freeze_count() > 0
+        assert not any(o is first() for o in gc.get_objects())
+        agent.load_model("second")
+        gc.collect()
+        assert first() is None  # the replaced model was handed back and freed
+        assert agent.processor.model_path == "second"
+        assert not any(o is agent.processor for o in gc.get_objects())
+    finally:
+        gc.unfreeze()
