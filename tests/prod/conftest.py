@@ -101,6 +101,21 @@ class Prod:
             cursor.execute(sql, params)
             return list(cursor.fetchall())
 
+    def event_backlog(self) -> float:
+        """Tracker events both Rasa instances hold for RabbitMQ (their ``GET /metrics``)."""
+        total = 0.0
+        for n in (1, 2):
+            request = urllib.request.Request(
+                f"{self.topology.rasa_url(n)}/metrics",
+                headers={"Authorization": f"Bearer {self.topology.env['METRICS_TOKEN']}"},
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:
+                text = response.read().decode()
+            found = re.search(r"^yucai_event_broker_backlog (\S+)$", text, re.MULTILINE)
+            assert found, "Rasa does not report its event backlog"
+            total += float(found.group(1))
+        return total
+
     def ready(self, url: str) -> tuple[int, dict[str, Any]]:
         """GET a /ready endpoint."""
         try:

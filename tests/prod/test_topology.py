@@ -138,9 +138,15 @@ def test_rabbitmq_down_turns_are_still_answered(prod: Prod) -> None:
         for n in (1, 2):
             code, body = prod.ready(prod.topology.rasa_url(n))
             assert code == 200 and body["event_broker"] in {"ok", "buffering"}
+        assert prod.event_backlog() > 0  # that turn's events are kept, not dropped
     finally:
         prod.proxies["rabbitmq"].set_mode("pass")
     assert BUSY not in prod.say(user, "谢谢")
+    # the broker comes back: the kept events are published and confirmed
+    deadline = time.monotonic() + 60
+    while prod.event_backlog() > 0:
+        assert time.monotonic() < deadline, "the events kept while RabbitMQ was away stay unsent"
+        time.sleep(1)
 
 
 def test_hung_action_servers_still_get_an_answer_within_about_5s(prod: Prod) -> None:

@@ -1,0 +1,145 @@
+"""Rasa's RabbitMQ event broker with a fixed set of publishers (docs/performance.md, row 20).
+
+Rasa 3.6's ``PikaEventBroker.publish`` starts one asyncio task per event, and
+each task waits for RabbitMQ's confirmation. A turn publishes 5–30 events, so
+under load thousands of these tasks were alive at once in a busy Rasa
+instance: one production-topology instance held 13,000 unsent or unconfirmed
+events after a few minutes at 8 connections, its RSS grew by 527 MiB in 11,000
+turns, and every one of those tasks (a coroutine, its frame, future, context,
+message and timer) was walked by Python's cycle collector, whose full passes
+took 300–450 ms; the event loop, and with it every turn of the instance,
+waited behind both.
+
+Here ``publish`` turns the event into its JSON bytes at once and queues them;
+``PUBLISHERS`` long-lived tasks take them in order and send them, so at most
+that many are in flight and a backlog is a queue of bytes. Kept from Rasa's
+broker: the same exchange, queues and message (persistent, the same body,
+headers and ``app_id``), publisher confirms, and Rasa's list of unpublished
+events, which its reconnect callback publishes again once RabbitMQ is back. An
+event published before the exchange is set up waits for it (Rasa's broker
+dropped it). ``close`` first lets the queue drain for up to
+``CLOSE_DRAIN_SECONDS``. ``yucai_event_broker_backlog`` (``GET /metrics``)
+counts the events RabbitMQ has not confirmed: queued, being sent, or kept
+while it is away.
+
+Hand-written rather than a library's: aio-pika (which Rasa's broker uses) has
+no publishing pool, and the part that decides what is kept on failure is
+Rasa's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import weakref
+from typing import Any
+
+import aio_pika
+from prometheus_client import Gauge
+from rasa.core.brokers.pika import PikaEventBroker
+from rasa.shared.utils.io import DEFAULT_ENCODING
+
+logger = logging.getLogger(__name__)
+
+#: messages sent and awaiting RabbitMQ's confirmation at once, per Rasa process
+PUBLISHERS = 16
+#: how long ``close`` waits for queued events to go out
+CLOSE_DRAIN_SECONDS = 5.0
+
+Queued = tuple[bytes, "dict[str, Any] | None"]
+_brokers: weakref.WeakSet[QueuedPikaEventBroker] = weakref.WeakSet()
+BACKLOG = Gauge(
+    "yucai_event_broker_backlog",
+    "Tracker events RabbitMQ has not confirmed yet: queued, being sent, or kept while it is away.",
+)
+BACKLOG.set_function(lambda: sum(broker.waiting() for broker in list(_brokers)))
+
+
+class QueuedPikaEventBroker(PikaEventBroker):
+    """``PikaEventBroker`` whose events wait in one queue for ``PUBLISHERS`` senders."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._outbox: asyncio.Queue[Queued] | None = None
+        self._exchange_ready: asyncio.Event | None = None
+        self._publishers: list[asyncio.Task[None]] = []
+        self._sending = 0
+        _brokers.add(self)
+
+    def backlog(self) -> int:
+        """Events queued and not yet handed to RabbitMQ."""
+        return self._outbox.qsize() if self._outbox is not None else 0
+
+    def waiting(self) -> int:
+        """Events RabbitMQ has not confirmed: queued, being sent, or kept for the reconnection."""
+        return self.backlog() + self._sending + len(self._unpublished_events)
+
+    async def connect(self) -> None:
+        """Connect as Rasa does, then let the publishers send."""
+        self._start()
+        await super().connect()
+        assert self._exchange_ready is not None
+        self._exchange_ready.set()
+
+    def publish(self, event: dict[str, Any] | bytes, headers: dict[str, Any] | None = None) -> None:
+        """Queue ``event`` (a Rasa event, or the bytes of one kept after a failure)."""
+        body = event if isinstance(event, bytes) else json.dumps(event).encode(DEFAULT_ENCODING)
+        self._start()
+        assert self._outbox is not None
+        self._outbox.put_nowait((body, headers))
+
+    def _start(self) -> None:
+        if self._outbox is not None:
+            return
+        self._outbox = asyncio.Queue()
+        self._exchange_ready = asyncio.Event()
+        self._publishers = [self._loop.create_task(self._publisher()) for _ in range(PUBLISHERS)]
+
+    async def _publisher(self) -> None:
+        assert self._outbox is not None and self._exchange_ready is not None
+        await self._exchange_ready.wait()
+        while True:
+            body, headers = await self._outbox.get()
+            try:
+                await self._send(body, headers)
+            finally:
+                self._outbox.task_done()
+
+    async def _send(self, body: bytes, headers: dict[str, Any] | None) -> None:
+        message = aio_pika.Message(
+            body,
+            headers=headers,
+            app_id=self.rasa_environment,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        )
+        self._sending += 1
+        try:
+            assert self._exchange is not None
+            await self._exchange.publish(message, "")
+        except asyncio.CancelledError:
+            self._keep(body)
+            raise
+        except Exception:  # noqa: BLE001 - Rasa's broker keeps the event whatever failed
+            logger.error("Publishing an event to RabbitMQ failed; it is kept for the reconnection")
+            self._keep(body)
+        finally:
+            self._sending -= 1
+
+    def _keep(self, body: bytes) -> None:
+        if self.should_keep_unpublished_messages:
+            # Rasa's reconnect callback hands these to ``publish``, which takes bytes too
+            self._unpublished_events.append(body)
+
+    async def close(self) -> None:
+        """Let the queue drain for a few seconds, stop the publishers, close as Rasa does."""
+        if self._outbox is not None and self._exchange is not None:
+            try:
+                await asyncio.wait_for(self._outbox.join(), CLOSE_DRAIN_SECONDS)
+            except asyncio.TimeoutError:
+                logger.warning("%d events were not published before closing", self.backlog())
+        for task in self._publishers:
+            task.cancel()
+        await asyncio.gather(*self._publishers, return_exceptions=True)
+        self._publishers = []
+        await super().close()
