@@ -17,10 +17,12 @@ broker: the same exchange, queues and message (persistent, the same body,
 headers and ``app_id``), publisher confirms, and Rasa's list of unpublished
 events, which its reconnect callback publishes again once RabbitMQ is back. An
 event published before the exchange is set up waits for it (Rasa's broker
-dropped it). ``close`` first lets the queue drain for up to
-``CLOSE_DRAIN_SECONDS``. ``yucai_event_broker_backlog`` (``GET /metrics``)
-counts the events RabbitMQ has not confirmed: queued, being sent, or kept
-while it is away.
+dropped it). ``close`` lets the queue drain while RabbitMQ takes events
+(Rasa's closed at once, and the events still waiting were lost).
+``yucai_event_broker_backlog`` (``GET /metrics``) counts the events RabbitMQ
+has not confirmed: queued, being sent, or kept while it is away. Rasa's
+``raise_on_failure`` is not honoured (Rasa raised it inside a background task,
+where nobody could catch it; ``deploy/endpoints.prod.yml`` does not set it).
 
 Hand-written rather than a library's: aio-pika (which Rasa's broker uses) has
 no publishing pool, and the part that decides what is kept on failure is
@@ -44,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 #: messages sent and awaiting RabbitMQ's confirmation at once, per Rasa process
 PUBLISHERS = 16
-#: how long ``close`` waits for queued events to go out
+#: how long ``close`` waits for RabbitMQ to take any queued event before giving up
 CLOSE_DRAIN_SECONDS = 5.0
 
 Queued = tuple[bytes, "dict[str, Any] | None"]
@@ -132,12 +134,21 @@ class QueuedPikaEventBroker(PikaEventBroker):
             self._unpublished_events.append(body)
 
     async def close(self) -> None:
-        """Let the queue drain for a few seconds, stop the publishers, close as Rasa does."""
-        if self._outbox is not None and self._exchange is not None:
+        """Let the queue drain while it goes down, stop the publishers, close as Rasa does.
+
+        ``rasa export`` publishes a whole tracker store and then closes: the queue
+        drains for as long as RabbitMQ keeps taking events, and is given up on
+        only after ``CLOSE_DRAIN_SECONDS`` in which it took none.
+        """
+        while self._outbox is not None and self._exchange is not None:
+            waiting = self.waiting()
             try:
                 await asyncio.wait_for(self._outbox.join(), CLOSE_DRAIN_SECONDS)
+                break
             except asyncio.TimeoutError:
-                logger.warning("%d events were not published before closing", self.backlog())
+                if self.waiting() >= waiting:  # RabbitMQ took nothing in that time
+                    logger.warning("%d events were not published before closing", self.waiting())
+                    break
         for task in self._publishers:
             task.cancel()
         await asyncio.gather(*self._publishers, return_exceptions=True)

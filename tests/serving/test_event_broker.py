@@ -184,3 +184,37 @@ def test_events_published_while_rabbitmq_is_away_arrive_when_it_is_back(
     assert kept >= 30  # the events published while it was away were kept, not dropped
     bodies = {m.body for m in arrived}
     assert len(bodies) == len(events)  # every event, each at least once (a retry may repeat one)
+
+
+def test_close_waits_while_rabbitmq_takes_events_and_gives_up_when_it_takes_none(
+    names: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ``rasa export`` publishes a whole tracker store, then closes at once
+    monkeypatch.setattr(event_broker, "CLOSE_DRAIN_SECONDS", 0.05)
+    events = _events(2000, sender="broker-export")
+
+    async def export() -> list[aio_pika.IncomingMessage]:
+        queued = _broker(QueuedPikaEventBroker, names["queued"])
+        await queued.connect()
+        for event in events:
+            queued.publish(event)
+        await queued.close()
+        return await _drain(names["queued"], len(events))
+
+    assert len({m.body for m in asyncio.run(export())}) == len(events)
+
+    with fault_proxy(RABBITMQ_PORT) as proxy:
+
+        async def stalled() -> tuple[float, int]:
+            queued = _broker(QueuedPikaEventBroker, names["stock"], port=proxy.port)
+            await queued.connect()
+            proxy.set_mode("hold_responses")  # RabbitMQ confirms nothing from now on
+            for event in events[:50]:
+                queued.publish(event)
+            started = time.monotonic()
+            await queued.close()
+            return time.monotonic() - started, queued.waiting()
+
+        took, left = asyncio.run(stalled())
+        proxy.set_mode("pass")
+    assert took < 10 and left > 0  # no hang on shutdown; what was not confirmed is counted
