@@ -64,7 +64,7 @@ def test_the_scrape_config_is_valid(tmp_path: Path) -> None:
     shutil.copy(PROMETHEUS / "alerts.yml", tmp_path / "alerts.yml")
     checked = promtool("check", "config", "prometheus.yml", cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert "SUCCESS" in checked.stdout and "8 rules found" in checked.stdout
+    assert "SUCCESS" in checked.stdout and "9 rules found" in checked.stdout
 
 
 def test_every_process_is_scraped_with_the_token() -> None:
