@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import gc
 import random
 import sqlite3
 import weakref
+from abc import ABC
 from collections import deque
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from rasa.shared.core.events import (
     UserUtteranceReverted,
     UserUttered,
 )
+from rasa.shared.core.slots import Slot
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 
@@ -198,6 +201,120 @@ def test_the_events_that_apply_are_computed_once_per_event_sequence() -> None:
     for event in events[:6]:  # a bounded history drops its first event as it appends
         full.update(event)
         assert full.applied_events() == recompute(full)
+
+
+FORM_DOMAIN = Domain.from_yaml(
+    """
+version: '3.1'
+intents: [apply_housing, inform, stop, greet]
+entities: [district]
+slots:
+  district:
+    type: text
+    mappings: [{type: from_entity, entity: district}]
+  household_size:
+    type: float
+    influence_conversation: true
+    mappings: [{type: custom}]
+  consent:
+    type: bool
+    initial_value: false
+    influence_conversation: true
+    mappings: [{type: custom}]
+forms:
+  housing_form:
+    required_slots: [district]
+actions: [utter_ask_continue]
+"""
+)
+
+
+def test_the_dialogue_states_are_computed_once_per_event_sequence_and_arguments() -> None:
+    recompute = DialogueStateTracker.past_states.__wrapped__  # type: ignore[attr-defined]
+    tracker = DialogueStateTracker("u1", FORM_DOMAIN.slots)
+    events: list[Event] = [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("帮我申请人才房", {"name": "apply_housing"}),
+        ActionExecuted("housing_form"),
+        ActiveLoop("housing_form"),
+        SlotSet("requested_slot", "district"),
+        ActionExecuted("action_listen"),
+        UserUttered("渝北", {"name": "inform"}, [{"entity": "district", "value": "渝北"}]),
+        ActionExecuted("housing_form", hide_rule_turn=True),
+        SlotSet("district", "渝北区"),
+        SlotSet("household_size", 3.0),
+        ActionExecuted("action_listen"),
+        UserUttered("算了", {"name": "stop"}),
+        ActionExecuted("utter_ask_continue"),
+        ActiveLoop(None),
+        Restarted(),
+        ActionExecuted("action_listen"),
+    ]
+    rule_only = {"rule_only_slots": ["district"], "rule_only_loops": ["housing_form"]}
+    asked = [
+        (FORM_DOMAIN, {}),
+        (FORM_DOMAIN, {"omit_unset_slots": True}),
+        (FORM_DOMAIN, {"ignore_rule_only_turns": True, "rule_only_data": rule_only}),
+        (FORM_DOMAIN, {"ignore_rule_only_turns": True, "rule_only_data": {"rule_only_slots": []}}),
+        (DOMAIN, {}),  # another domain: asked apart (here it happens to answer the same)
+    ]
+    differed: set[int] = set()
+    for event in events:
+        tracker.update(event)
+        stored = None
+        for _ in range(3):
+            answers = []
+            for domain, kwargs in asked:
+                answer = tracker.past_states(domain, **kwargs)
+                assert answer == recompute(tracker, domain, **kwargs)
+                answers.append(answer)
+                if stored is not None:
+                    assert tracker.__dict__[tuning.STATES] is stored  # not computed again
+            stored = tracker.__dict__[tuning.STATES]
+            assert len(stored[1]) == len(asked)
+            differed |= {i for i in range(1, len(answers)) if answers[i] != answers[i - 1]}
+            for answer in answers:  # a featuriser changes the last state in place
+                answer[-1].clear()
+                answer.append({})
+    assert differed >= {1, 2, 3}  # each argument mattered at some event
+    filled = DialogueStateTracker("u3", FORM_DOMAIN.slots)
+    for event in events[:12]:  # the district filled in
+        filled.update(event)
+    ml = filled.past_states(FORM_DOMAIN, ignore_rule_only_turns=True, rule_only_data=rule_only)
+    rule_only["rule_only_slots"].clear()  # the caller changed its rule-only data: it is seen
+    again = filled.past_states(FORM_DOMAIN, ignore_rule_only_turns=True, rule_only_data=rule_only)
+    assert again != ml
+    assert again == recompute(
+        filled, FORM_DOMAIN, ignore_rule_only_turns=True, rule_only_data=rule_only
+    )
+    tracker.events = deque(events[:9])  # a new sequence (Rasa's reset makes a new deque)
+    assert tracker.past_states(FORM_DOMAIN) == recompute(tracker, FORM_DOMAIN)
+    full = DialogueStateTracker("u2", FORM_DOMAIN.slots, max_event_history=4)
+    for event in events[:12]:  # a bounded history drops its first event as it appends
+        full.update(event)
+        assert full.past_states(FORM_DOMAIN) == recompute(full, FORM_DOMAIN)
+
+
+def test_a_slot_copies_itself_as_copy_copy_did(monkeypatch: pytest.MonkeyPatch) -> None:
+    domain = Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml"))
+    tracker = DialogueStateTracker("u1", domain.slots)
+    tracker.update(SlotSet("district", "渝北区"))
+    fast = {name: copy.copy(slot) for name, slot in tracker.slots.items()}
+    monkeypatch.delattr(Slot, "__copy__")
+    for name, slot in tracker.slots.items():
+        cls = type(slot)
+        # copy.copy's path for a plain object: no class of the slot's changes it
+        hooks = {"__slots__", "__reduce__", "__reduce_ex__", "__getstate__", "__setstate__"}
+        assert not any(hooks & set(vars(c)) for c in cls.__mro__ if c not in (ABC, object))
+        rasa_copy = copy.copy(slot)
+        assert type(fast[name]) is cls and fast[name] is not slot
+        assert fast[name].__dict__ == rasa_copy.__dict__
+    assert {type(slot).__name__ for slot in tracker.slots.values()} >= {"TextSlot", "BooleanSlot"}
+    fast["district"].value = "江北区"  # a copy's value is its own
+    assert tracker.get_slot("district") == "渝北区"
+    assert DialogueStateTracker("u2", domain.slots).get_slot("district") is None
 
 
 def test_ted_cache_size_is_read_from_the_environment() -> None:
