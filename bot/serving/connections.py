@@ -17,11 +17,18 @@ an idle connection well before (``IDLE_SECONDS``). A request is never sent
 twice: a custom action is not safe to repeat, and a failed call takes the
 path it took before (the production topology apologises,
 ``bot/serving/fail_closed.py``).
+
+The body of a call (the whole conversation, for every custom action) is written
+by ``dumps``: ujson, already Rasa's and Sanic's own dependency, as UTF-8 text,
+instead of ``json.dumps`` with every Chinese character escaped (row 22: a
+submission's 100-event tracker 0.32 ms against 0.95 ms). The action server reads
+the same JSON values either way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import ssl
 from typing import Any
@@ -29,6 +36,7 @@ from typing import Any
 import aiohttp
 import rasa.core.run as rasa_run
 import rasa.utils.endpoints as rasa_endpoints
+import ujson
 from aiohttp import ContentTypeError
 from rasa.shared.exceptions import FileNotFoundException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
@@ -105,6 +113,14 @@ def install() -> None:
     rasa_run.close_resources = close_resources
 
 
+def dumps(value: Any) -> str:
+    """Return ``value`` as JSON text with the values ``json.dumps`` gives; its error if none."""
+    try:
+        return str(ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False))
+    except (TypeError, ValueError, OverflowError):
+        return json.dumps(value)  # what ujson refuses: json's answer, or json's own error
+
+
 def _session() -> aiohttp.ClientSession:
     """Return the running loop's kept-alive session, made on first use."""
     loop = asyncio.get_running_loop()
@@ -113,7 +129,8 @@ def _session() -> aiohttp.ClientSession:
         for other in [other for other in _sessions if other.is_closed()]:
             del _sessions[other]  # a loop that has ended (tests make one per test)
         connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=IDLE_SECONDS)
-        session = _sessions[loop] = aiohttp.ClientSession(connector=connector)
+        session = aiohttp.ClientSession(connector=connector, json_serialize=dumps)
+        _sessions[loop] = session
     return session
 
 

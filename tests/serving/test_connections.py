@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,12 +30,14 @@ async def server(
 
     async def webhook(request: web.Request) -> web.StreamResponse:
         peer = request.transport.get_extra_info("peername") if request.transport else None
+        raw = await request.read() if request.can_read_body else None
         seen.append(
             {
                 "peer": peer,
                 "headers": dict(request.headers),
                 "query": dict(request.query),
-                "body": await request.json() if request.can_read_body else None,
+                "body": json.loads(raw) if raw else None,
+                "raw": raw,
             }
         )
         if request.query.get("status"):
@@ -93,6 +96,35 @@ def test_a_call_is_sent_as_rasa_sends_it() -> None:
     assert refused.status == 403 and refused.text == "拒绝".encode()
     assert seen[0]["query"] == {"a": "1", "token": "t0ken", "plain": "1"}
     assert seen[0]["headers"]["Authorization"].startswith("Basic ")
+
+
+def test_a_calls_body_carries_the_same_json_values_as_utf8() -> None:
+    tracker = {
+        "sender_id": "u1",
+        "slots": {"district": "渝北区", "household_size": 3.0, "consent": True, "note": None},
+        "events": [{"event": "user", "text": "帮我申请/人才房", "confidence": 0.987654321}],
+        "latest_message": {"entities": [], "big": 2**70, "tiny": 1e-300, "ints": {1: "一"}},
+    }
+
+    async def call() -> list[dict[str, Any]]:
+        async with server() as (url, seen):
+            await EndpointConfig(url).request(json={"next_action": "action_x", "tracker": tracker})
+            return seen
+
+    (seen,) = run(call)
+    assert seen["body"] == json.loads(json.dumps({"next_action": "action_x", "tracker": tracker}))
+    assert "渝北区".encode() in seen["raw"]  # written as UTF-8 text, not \\u escapes
+    assert seen["headers"]["Content-Type"] == "application/json"
+
+
+def test_what_ujson_refuses_gets_json_dumps_answer_or_its_error() -> None:
+    class Number(float):
+        pass
+
+    assert json.loads(connections.dumps({"x": [Number(1.5), "/"]})) == {"x": [1.5, "/"]}
+    assert connections.dumps(float("nan")) == json.dumps(float("nan"))
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        connections.dumps({"x": object()})
 
 
 def test_a_connection_idle_longer_than_the_client_keeps_it_is_not_reused(
