@@ -10,6 +10,7 @@ import sqlite3
 import weakref
 from abc import ABC
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from rasa.shared.core.events import (
     ActionReverted,
     ActiveLoop,
     Event,
+    FollowupAction,
     Restarted,
     SessionStarted,
     SlotSet,
@@ -295,6 +297,56 @@ def test_the_dialogue_states_are_computed_once_per_event_sequence_and_arguments(
     for event in events[:12]:  # a bounded history drops its first event as it appends
         full.update(event)
         assert full.past_states(FORM_DOMAIN) == recompute(full, FORM_DOMAIN)
+
+
+def _random_event(rng: random.Random) -> Event:
+    """Return one event of a service dialogue: forms, hidden rule turns, undoing, restarts."""
+    intent = rng.choice(["apply_housing", "inform", "stop", "greet"])
+    kinds: list[Callable[[], Event]] = [
+        lambda: ActionExecuted("action_listen"),
+        lambda: UserUttered("话", {"name": intent}, rng.choice([[], [{"entity": "district"}]])),
+        lambda: ActionExecuted(
+            rng.choice(["housing_form", "utter_ask_continue"]), hide_rule_turn=rng.random() < 0.4
+        ),
+        lambda: FollowupAction(rng.choice(["housing_form", "utter_ask_continue"])),
+        lambda: ActiveLoop(rng.choice(["housing_form", None])),
+        lambda: SlotSet(
+            rng.choice(["district", "household_size", "consent"]),
+            rng.choice([None, 2.0, True, "渝北区"]),
+        ),
+        lambda: SlotSet("requested_slot", rng.choice(["district", None])),
+        UserUtteranceReverted,
+        ActionReverted,
+        Restarted,
+        SessionStarted,
+    ]
+    weights = [6, 6, 5, 2, 2, 5, 2, 1, 1, 0.3, 0.3]
+    return rng.choices(kinds, weights)[0]()
+
+
+def test_the_dialogue_states_of_random_dialogues_equal_rasas_event_by_event() -> None:
+    recompute = DialogueStateTracker.past_states.__wrapped__  # type: ignore[attr-defined]
+    rng = random.Random(20261130)
+    asked = [
+        {},
+        {"omit_unset_slots": True},
+        {
+            "ignore_rule_only_turns": True,
+            "rule_only_data": {"rule_only_slots": ["district"], "rule_only_loops": []},
+        },
+        {"ignore_rule_only_turns": True, "rule_only_data": {"rule_only_loops": ["housing_form"]}},
+    ]
+    compared = 0
+    for dialogue in range(40):
+        tracker = DialogueStateTracker(f"r{dialogue}", FORM_DOMAIN.slots)
+        for _ in range(60):
+            tracker.update(_random_event(rng))
+            for kwargs in rng.sample(asked, rng.randint(1, len(asked))):
+                assert tracker.past_states(FORM_DOMAIN, **kwargs) == recompute(
+                    tracker, FORM_DOMAIN, **kwargs
+                )
+                compared += 1
+    assert compared > 4000
 
 
 def test_a_slot_copies_itself_as_copy_copy_did(monkeypatch: pytest.MonkeyPatch) -> None:
