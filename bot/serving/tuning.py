@@ -146,7 +146,7 @@ def install() -> None:
     _install_event_class_cache()
     _install_applied_events_cache()
     _install_past_states_cache()
-    Slot.__copy__ = _copied_slot  # type: ignore[attr-defined]
+    Slot.__copy__ = _copied_slot
     rasa_tracker_store.SQLTrackerStore._retrieve = _retrieve_event_data
     _install_ted_prediction_cache(ted_cache_size())
     _install_quick_model_build()
@@ -328,8 +328,7 @@ def _install_applied_events_cache() -> None:
 
 def _copied_slot(slot: Slot) -> Slot:
     """Return what ``copy.copy`` returns for a slot (no class of a slot has state hooks)."""
-    cls = type(slot)
-    copied = cls.__new__(cls)
+    copied: Slot = object.__new__(type(slot))  # copyreg.__newobj__: the class's __new__ is object's
     copied.__dict__.update(slot.__dict__)
     return copied
 
