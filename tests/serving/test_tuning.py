@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import gc
+import json
 import random
 import sqlite3
 import weakref
@@ -12,6 +13,7 @@ from abc import ABC
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import rasa.core.agent
@@ -19,6 +21,7 @@ from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
+from rasa.core.policies.rule_policy import RulePolicy
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -347,6 +350,46 @@ def test_the_dialogue_states_of_random_dialogues_equal_rasas_event_by_event() ->
                 )
                 compared += 1
     assert compared > 4000
+
+
+def _random_rule_state(rng: random.Random, *, rule: bool) -> dict[str, Any]:
+    """Return a dialogue state, or a rule's (which may say a value should not be set)."""
+    unset = ["should_not_be_set"] if rule else []
+    state: dict[str, Any] = {}
+    if rng.random() < 0.85:
+        name = rng.choice(["action_listen", "housing_form", "utter_greet", "", *unset])
+        state["prev_action"] = {"action_name": name} if rng.random() < 0.95 else {}
+    if rng.random() < 0.7:
+        state["user"] = {"intent": rng.choice(["greet", "inform", "stop", *unset])}
+        if rng.random() < 0.3:
+            entities = ["district"] if rule else ("district",)
+            state["user"]["entities"] = entities  # a rule key read back has lists
+    if rng.random() < 0.5:
+        value = rng.choice([[1.0], [0.0], *([unset] if rule else [])])
+        state["slots"] = {"district": value if rule else tuple(value)}
+    if rng.random() < 0.4:
+        state["active_loop"] = {"name": rng.choice(["housing_form", *unset])}
+    return state
+
+
+def test_the_rules_found_through_the_index_are_rasas() -> None:
+    policy = object.__new__(RulePolicy)  # the method reads nothing of a trained policy
+    rasas = RulePolicy._get_possible_keys.__wrapped__  # type: ignore[attr-defined]
+    rng = random.Random(20261130)
+    lookup = {
+        json.dumps([_random_rule_state(rng, rule=True) for _ in range(rng.randint(0, 3))]): "x"
+        for _ in range(400)
+    }
+    found = 0
+    for _ in range(600):
+        states = [_random_rule_state(rng, rule=False) for _ in range(rng.randint(0, 6))]
+        ours = policy._get_possible_keys(lookup, states)
+        assert ours == rasas(policy, lookup, states)
+        found += len(ours)
+    assert found > 600  # rules did apply, not only none
+    lookup[json.dumps([{"prev_action": {"action_name": "utter_new"}}])] = "y"  # a changed lookup
+    state = [{"prev_action": {"action_name": "utter_new"}}]
+    assert policy._get_possible_keys(lookup, state) == rasas(policy, lookup, state) != set()
 
 
 def test_a_slot_copies_itself_as_copy_copy_did(monkeypatch: pytest.MonkeyPatch) -> None:
