@@ -168,10 +168,9 @@ def test_events_are_read_back_as_their_own_classes() -> None:
     assert again == events
 
 
-def test_the_events_that_apply_are_computed_once_per_event_sequence() -> None:
-    recompute = DialogueStateTracker.applied_events.__wrapped__  # type: ignore[attr-defined]
-    tracker = DialogueStateTracker("u1", DOMAIN.slots)
-    events: list[Event] = [
+def _housing_form_asking() -> list[Event]:
+    """Return a new session in which the housing form has just asked for the district."""
+    return [
         ActionExecuted("action_session_start"),
         SessionStarted(),
         ActionExecuted("action_listen"),
@@ -180,6 +179,14 @@ def test_the_events_that_apply_are_computed_once_per_event_sequence() -> None:
         ActiveLoop("housing_form"),
         SlotSet("requested_slot", "district"),
         ActionExecuted("action_listen"),
+    ]
+
+
+def test_the_events_that_apply_are_computed_once_per_event_sequence() -> None:
+    recompute = DialogueStateTracker.applied_events.__wrapped__  # type: ignore[attr-defined]
+    tracker = DialogueStateTracker("u1", DOMAIN.slots)
+    events: list[Event] = [
+        *_housing_form_asking(),
         UserUttered("渝北", {"name": "inform"}),
         ActionExecuted("housing_form"),  # the form again: the turn before it is undone
         SlotSet("district", "渝北区"),
@@ -238,14 +245,7 @@ def test_the_dialogue_states_are_computed_once_per_event_sequence_and_arguments(
     recompute = DialogueStateTracker.past_states.__wrapped__  # type: ignore[attr-defined]
     tracker = DialogueStateTracker("u1", FORM_DOMAIN.slots)
     events: list[Event] = [
-        ActionExecuted("action_session_start"),
-        SessionStarted(),
-        ActionExecuted("action_listen"),
-        UserUttered("帮我申请人才房", {"name": "apply_housing"}),
-        ActionExecuted("housing_form"),
-        ActiveLoop("housing_form"),
-        SlotSet("requested_slot", "district"),
-        ActionExecuted("action_listen"),
+        *_housing_form_asking(),
         UserUttered("渝北", {"name": "inform"}, [{"entity": "district", "value": "渝北"}]),
         ActionExecuted("housing_form", hide_rule_turn=True),
         SlotSet("district", "渝北区"),
