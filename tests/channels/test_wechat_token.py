@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.channels.wechat.api import CustomerServiceApi
+from bot.channels.wechat.token import SharedToken
 from tests.channels.wechat_harness import settings_for
 from tests.fake_wechat import FakeWeChatApi
 
@@ -64,3 +65,37 @@ def test_without_redis_each_instance_keeps_its_own_token(tmp_path: Path) -> None
 
         asyncio.run(scenario())
     assert fake.token_fetches == 1
+
+
+def test_an_instance_that_takes_the_lock_after_a_neighbour_fetched_uses_its_token(
+    redis_url: str,
+) -> None:
+    """The race behind an extra fetch: B reads no token, A stores one and lets go, B locks."""
+    account = f"wx{uuid.uuid4().hex[:16]}"
+    first, second = SharedToken(redis_url, account), SharedToken(redis_url, account)
+    fetched: list[str] = []
+
+    async def fetch() -> tuple[str, int]:
+        fetched.append(f"token-{len(fetched) + 1}")
+        return fetched[-1], 7200
+
+    async def scenario() -> tuple[str, str]:
+        take_lock = second._redis.set  # noqa: SLF001 - the step the race falls between
+        neighbour: list[str] = []
+
+        async def neighbour_fetches_first(name: str, value: str, **options: object) -> object:
+            if not neighbour:  # between the second's read and its lock: the first does it all
+                neighbour.append(await first.get(fetch))
+            return await take_lock(name, value, **options)
+
+        second._redis.set = neighbour_fetches_first  # type: ignore[method-assign]
+        try:
+            token = await second.get(fetch)
+            return neighbour[0], token
+        finally:
+            await first.close()
+            await second.close()
+
+    neighbours, own = asyncio.run(scenario())
+    assert fetched == ["token-1"]
+    assert own == neighbours == "token-1"

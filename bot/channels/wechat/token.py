@@ -4,9 +4,9 @@ WeChat issues a new access token on every fetch and keeps the previous one
 valid for only about five minutes, so instances fetching on their own keep
 invalidating each other's tokens. With the WeChat store on Redis
 (``WECHAT_STORE_URL=redis://…``) the token is kept there: one instance fetches
-(under a short ``SET NX`` lock), the others read it. A token WeChat calls
-expired is dropped only if it is still the stored one, so a token a
-neighbour just fetched survives.
+(under a short ``SET NX`` lock, reading the key again once it holds the lock),
+the others read it. A token WeChat calls expired is dropped only if it is
+still the stored one, so a token a neighbour just fetched survives.
 """
 
 from __future__ import annotations
@@ -55,6 +55,11 @@ class SharedToken:
                 holder = secrets.token_hex(8)
                 if await self._redis.set(self._lock_key, holder, nx=True, ex=LOCK_SECONDS):
                     try:
+                        # a neighbour may have stored a token and let go of the lock
+                        # between our read above and taking the lock: use that one
+                        current = await self._redis.get(self._key)
+                        if current:
+                            return str(current.decode())
                         token, ttl = await fetch()
                         await self._redis.set(self._key, token, ex=max(60, ttl))
                         return token
