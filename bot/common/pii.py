@@ -52,6 +52,7 @@ _PROVINCES = frozenset(
 _D = "[0-9０-９]"
 _SEP = "[ \u3000\\-－]?"
 _ID_IN_TEXT = re.compile(rf"(?<!{_D})[1-9１-９](?:{_SEP}{_D}){{16}}{_SEP}[0-9０-９XxＸｘ](?!{_D})")
+_ANY_DIGIT = re.compile(_D)
 _PHONE_IN_TEXT = re.compile(
     rf"(?<!{_D})(?P<prefix>(?:[+＋]|00|００)?[8８][6６]{_SEP})?"
     rf"[1１]{_SEP}[3-9３-９](?:{_SEP}{_D}){{9}}(?!{_D})"
@@ -164,6 +165,8 @@ def mask_text(s: str) -> str:
 
     IDs are masked by shape, not by check digit: a mistyped ID is still personal data.
     """
+    if _ANY_DIGIT.search(s) is None:  # both shapes need digits; most text has none
+        return s
     masked = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group()), s)
 
     def _phone(match: re.Match[str]) -> str:

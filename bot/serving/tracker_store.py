@@ -34,6 +34,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.common.tracker_pii import TEXT_EVENTS, holds_raw_details, mask_event, may_end_a_request
@@ -49,6 +50,16 @@ def stored_events(tracker: DialogueStateTracker) -> int | None:
     """Return how many of the tracker's events are known to be stored, if known."""
     value = getattr(tracker, STORED_EVENTS, None)
     return value if isinstance(value, int) else None
+
+
+_EVENTS = SQLTrackerStore.SQLEvent.__table__
+#: a sender's stored rows that can hold a number (user text, slots, entities, bot replies)
+_TEXT_ROWS = select(_EVENTS.c.id, _EVENTS.c.data).where(
+    _EVENTS.c.sender_id == bindparam("sender_id"), _EVENTS.c.type_name.in_(TEXT_EVENTS)
+)
+_REWRITE = (
+    _EVENTS.update().where(_EVENTS.c.id == bindparam("row_id")).values(data=bindparam("masked"))
+)
 
 
 class MaskingSQLTrackerStore(SQLTrackerStore):
@@ -106,17 +117,18 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
 
     def _mask_stored(self, session: Session, sender_id: str) -> int:
         """Rewrite the sender's stored events that still hold a number; return how many."""
-        rows = session.query(self.SQLEvent).filter(
-            self.SQLEvent.sender_id == sender_id, self.SQLEvent.type_name.in_(TEXT_EVENTS)
-        )
-        changed = 0
-        for row in rows:
-            data = json.loads(row.data)
+        # each row's id and text, not an ORM object per row, by a statement built once, and
+        # one UPDATE for the rows that change: the ORM's way was about a third slower
+        connection = session.connection()
+        changed = []
+        for row_id, text in connection.execute(_TEXT_ROWS, {"sender_id": sender_id}):
+            data = json.loads(text)
             masked = mask_event(data)
             if masked != data:
-                row.data = json.dumps(masked)  # the session's flush writes only these rows
-                changed += 1
-        return changed
+                changed.append({"row_id": row_id, "masked": json.dumps(masked)})
+        if changed:
+            connection.execute(_REWRITE, changed)
+        return len(changed)
 
     async def _stream_new_events(
         self, event_broker: EventBroker, new_events: list[Event], sender_id: str
