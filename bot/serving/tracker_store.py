@@ -30,8 +30,9 @@ import json
 import logging
 
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import bindparam, select
@@ -72,6 +73,21 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         if tracker is not None and not fetch_events_from_all_sessions:
             # the current session, as the stored-row count of Rasa's save counts it
             setattr(tracker, STORED_EVENTS, len(tracker.events))
+        return tracker
+
+    async def create_tracker(
+        self, sender_id: str, append_action_listen: bool = True
+    ) -> DialogueStateTracker:
+        """Start a new conversation's tracker, to be stored with its first turn.
+
+        Rasa saves a new tracker at once (its lone ``action_listen``): a transaction, and a
+        count of the stored rows, before the turn that saves the tracker again anyway. None
+        of a tracker made here is stored yet, so the turn's save writes all of it, once.
+        """
+        tracker = self.init_tracker(sender_id)
+        if append_action_listen:
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+        setattr(tracker, STORED_EVENTS, 0)
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -136,3 +152,27 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         """Publish the new events with phone and ID numbers masked."""
         for event in new_events:
             event_broker.publish({"sender_id": sender_id, **mask_event(event.as_dict())})
+
+
+def install() -> None:
+    """Let Rasa's fail-safe wrapper (``make run``) ask this store for a new conversation.
+
+    ``Agent`` wraps the tracker store in ``FailSafeTrackerStore``, which makes and saves a
+    new sender's tracker itself; handed to this store, the tracker is stored with its first
+    turn instead (``MaskingSQLTrackerStore.create_tracker``). Any other store is left to
+    the wrapper. Idempotent.
+    """
+    if getattr(FailSafeTrackerStore.create_tracker, "_yucai", False):
+        return
+    original = FailSafeTrackerStore.create_tracker
+
+    async def create_tracker(
+        self: FailSafeTrackerStore, sender_id: str, append_action_listen: bool = True
+    ) -> DialogueStateTracker:
+        inner = self._tracker_store
+        if isinstance(inner, MaskingSQLTrackerStore):
+            return await inner.create_tracker(sender_id, append_action_listen)
+        return await original(self, sender_id, append_action_listen)
+
+    create_tracker._yucai = True  # type: ignore[attr-defined]
+    FailSafeTrackerStore.create_tracker = create_tracker

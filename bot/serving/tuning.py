@@ -127,7 +127,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
-from bot.serving import connections
+from bot.serving import connections, tracker_store
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +161,7 @@ def install() -> None:
     _install_quick_model_build()
     _install_frozen_model_objects()
     connections.install()
+    tracker_store.install()
 
 
 def ted_cache_size(env: dict[str, str] | None = None) -> int:

@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -36,6 +36,7 @@ from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
 
 from bot.common.catalogue import HOUSING
 from bot.launcher import endpoints_with_tracker_db
+from bot.serving import tracker_store
 from bot.serving.tracker_store import MaskingSQLTrackerStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -342,6 +343,69 @@ async def test_a_tracker_not_read_from_the_store_is_counted_as_rasa_counts(
     rebuilt.update(said("再见"))
     await store.save(rebuilt)
     assert event_rows(store, sender) == len(stored_before.events) + 1
+
+
+def rows_without_times(store: MaskingSQLTrackerStore, sender: str) -> list[tuple[Any, ...]]:
+    """Return a conversation's rows in order, each event's own time left out."""
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT type_name, intent_name, action_name, data FROM events"
+                " WHERE sender_id = :s ORDER BY id"
+            ),
+            {"s": sender},
+        )
+        return [
+            (kind, intent, action, {k: v for k, v in json.loads(data).items() if k != "timestamp"})
+            for kind, intent, action, data in rows
+        ]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("wrapped", [False, True], ids=["bare", "fail-safe wrapper"])
+async def test_a_new_conversation_is_stored_with_its_first_turn_as_rasas_store_stores_it(
+    store: MaskingSQLTrackerStore,
+    options: dict[str, Any],
+    domain: Domain,
+    broker: Recorder,
+    monkeypatch: pytest.MonkeyPatch,
+    wrapped: bool,
+) -> None:
+    tracker_store.install()  # as the Rasa process has it (bot/serving/tuning.py)
+    # make run's Agent wraps the store; the production topology uses it bare
+    ours: TrackerStore = FailSafeTrackerStore(store) if wrapped else store
+    stock = SQLTrackerStore(domain=domain, **options)  # the same database, another sender
+    tracker = await ours.get_or_create_tracker("ours")
+    theirs = await stock.get_or_create_tracker("stock")
+    assert event_rows(store, "ours") == 0 and broker.published == []  # nothing said yet
+    assert event_rows(store, "stock") == 1  # Rasa's own store saved the lone action_listen
+
+    def no_count(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("the stored rows were counted")
+
+    monkeypatch.setattr(store, "_additional_events", no_count)
+    first_turn = [
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        said("你好"),
+        BotUttered("您好，请问有什么可以帮您？"),
+        ActionExecuted("action_listen"),
+    ]
+    for event in first_turn:
+        tracker.update(event)
+        theirs.update(event)
+    await ours.save(tracker)
+    await stock.save(theirs)
+    assert len(rows_without_times(store, "ours")) == len(first_turn) + 1
+    assert rows_without_times(store, "ours") == rows_without_times(store, "stock")
+    assert [event["event"] for event in broker.published] == [
+        kind for kind, *_ in rows_without_times(store, "ours")
+    ]  # each published once
+    again = await ours.get_or_create_tracker("ours")
+    again.update(said("谢谢"))
+    await ours.save(again)
+    assert event_rows(store, "ours") == len(first_turn) + 2
+    stock.engine.dispose()
 
 
 @pytest.mark.asyncio
