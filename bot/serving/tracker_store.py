@@ -13,6 +13,9 @@ still needs them; the rule is ``bot.common.tracker_pii``'s. On each save:
   sender's stored events of every session are masked in place, in the same
   transaction as the new ones — once per ended request, not every turn.
 
+A new conversation's tracker is stored with its first turn (Rasa saves it on its
+own first, a transaction and a count of rows before every first turn).
+
 Rasa appends only the events beyond the number already stored, so rewriting a
 stored row never makes it store or publish an event twice. That number is
 remembered on the tracker when it is read back and after each save (Rasa counts
