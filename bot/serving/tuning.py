@@ -51,6 +51,9 @@
   attributes), in a quarter of the time.
 - **The connection to the action server** is kept open between custom action
   calls instead of opened for each (``bot/serving/connections.py``).
+- **A new conversation** is stored with its first turn: ``make run``'s
+  fail-safe wrapper asks the masking store for the new tracker instead of
+  making it and saving it on its own first (``bot/serving/tracker_store.py``).
 - **Reading a conversation back.** Rebuilding a tracker looks up each event's
   class by walking every subclass of ``Event`` (``Event.resolve_by_type``):
   in a long conversation that walk was 15 % of the Rasa process's time. The
