@@ -10,14 +10,15 @@ Stock Rasa 3.6.21 (read from its source):
 - an error from the lock store or the tracker store escapes the turn, and the
   REST channel answers ``200 []``.
 
-``install`` changes exactly these three things (and gives the SQL tracker
-store's pool ``pool_pre_ping``, so it survives a database restart), in this process only (the
+``install`` changes exactly these three things, in this process only (the
 ``bot.serving`` entry point calls it before Rasa starts; ``make run`` is not
 affected): the tracker store is used bare, so its errors reach the turn; the
 action call is bounded by ``ACTION_TIMEOUT_SECONDS`` and a failed or late
 action becomes one apology and the end of the turn; and a turn that fails for
 any reason answers 「系统繁忙，请稍后再试」 on the user's own channel. The tracker
-save is one SQL transaction, so a failed turn leaves nothing half-saved.
+save is one SQL transaction, so a failed turn leaves nothing half-saved. (A
+PostgreSQL connection the server closed, by a restart or a failover, is replaced
+on checkout by the tracker store itself: ``bot/serving/db_liveness.py``.)
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import logging
 from typing import Any
 
 import rasa.core.actions.action as rasa_action
-import rasa.core.tracker_store as rasa_tracker_store
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
@@ -54,14 +54,6 @@ def install(action_timeout_seconds: float) -> None:
         return
     _installed.append(action_timeout_seconds)
     Agent._create_tracker_store = staticmethod(_bare_tracker_store)
-    original_engine_kwargs = rasa_tracker_store.create_engine_kwargs
-
-    def engine_kwargs(url: Any) -> dict[str, Any]:
-        # a connection the database dropped (restart, failover) is noticed and
-        # replaced on checkout instead of failing the next turn
-        return {**original_engine_kwargs(url), "pool_pre_ping": True}
-
-    rasa_tracker_store.create_engine_kwargs = engine_kwargs
     rasa_action.DEFAULT_REQUEST_TIMEOUT = action_timeout_seconds
     original_run = RemoteAction.run
     #: sender -> the turn in which the action server last failed for it

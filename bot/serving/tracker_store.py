@@ -31,6 +31,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
@@ -42,6 +43,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.common.tracker_pii import TEXT_EVENTS, holds_raw_details, mask_event, may_end_a_request
+from bot.serving import db_liveness
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +70,11 @@ _REWRITE = (
 
 class MaskingSQLTrackerStore(SQLTrackerStore):
     """Store conversations in SQL with phone and ID numbers masked once their request ends."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Rasa's SQL store; on PostgreSQL, a connection the server closed is never handed out."""
+        super().__init__(*args, **kwargs)
+        db_liveness.watch(self.engine)
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,7 +37,7 @@ from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
 
 from bot.common.catalogue import HOUSING
 from bot.launcher import endpoints_with_tracker_db
-from bot.serving import tracker_store
+from bot.serving import db_liveness, tracker_store
 from bot.serving.tracker_store import MaskingSQLTrackerStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -445,3 +446,79 @@ async def test_the_rows_of_a_turn_are_those_rasas_own_store_writes(
     assert len(ours) == len(events) > 20
     assert ours == rows("stock")  # in order, column by column
     stock.engine.dispose()
+
+
+@pytest.fixture
+def postgres_store(domain: Domain, broker: Recorder) -> Iterator[MaskingSQLTrackerStore]:
+    """The store on an empty PostgreSQL database, as the production topology runs it."""
+    for options in _postgres_database():
+        made = MaskingSQLTrackerStore(domain=domain, event_broker=broker, **options)
+        yield made
+        made.engine.dispose()
+
+
+def _backend_pid(store: MaskingSQLTrackerStore) -> int:
+    """Return the server process behind the connection the store's pool hands out next."""
+    with store.engine.connect() as connection:
+        return int(connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _end_backend(pid: int) -> None:
+    """End one server session as a restart or a failover does (FATAL notice, socket closed)."""
+    admin = psycopg2.connect(**POSTGRES, connect_timeout=3)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    finally:
+        admin.close()
+    time.sleep(0.2)  # the notice and the hang-up reach the pooled socket
+
+
+@pytest.mark.asyncio
+async def test_a_connection_the_server_ended_is_never_handed_to_a_turn(
+    postgres_store: MaskingSQLTrackerStore,
+) -> None:
+    await turn(postgres_store, "restarted", said("你好"))
+    pid = _backend_pid(postgres_store)
+    _end_backend(pid)
+    tracker = await postgres_store.retrieve("restarted")  # the next turn's first statement
+    assert tracker is not None and tracker.latest_message.text == "你好"
+    assert _backend_pid(postgres_store) != pid
+
+
+@pytest.mark.asyncio
+async def test_a_connection_in_use_leaves_the_pool_without_a_round_trip_of_its_own(
+    postgres_store: MaskingSQLTrackerStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pool_pre_ping sent SELECT 1 at every checkout: two round trips a turn, each waited
+    # for in Rasa's event loop; a connection in use is checked by its socket instead
+    pings: list[str] = []
+    dialect = postgres_store.engine.dialect
+    monkeypatch.setattr(dialect, "do_ping", lambda _c: pings.append("pre-ping") or True)
+    answers = db_liveness.answers
+    monkeypatch.setattr(db_liveness, "answers", lambda c: pings.append("ping") or answers(c))
+    pid = _backend_pid(postgres_store)
+    for _ in range(3):
+        await turn(postgres_store, "busy", said("你好"))
+    assert pings == []
+    assert _backend_pid(postgres_store) == pid  # the same healthy connection throughout
+    monkeypatch.setattr(db_liveness, "FULL_PING_AFTER_S", 0.0)  # as after a long rest
+    await turn(postgres_store, "busy", said("在吗"))
+    assert pings == ["ping", "ping"]  # read back, then saved: one checkout each
+    assert _backend_pid(postgres_store) == pid
+
+
+@pytest.mark.asyncio
+async def test_a_rested_connection_that_no_longer_answers_is_replaced(
+    postgres_store: MaskingSQLTrackerStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # what no socket shows: a firewall dropped the idle connection
+    await turn(postgres_store, "dropped", said("你好"))
+    pid = _backend_pid(postgres_store)
+    monkeypatch.setattr(db_liveness, "FULL_PING_AFTER_S", 0.0)
+    monkeypatch.setattr(db_liveness, "answers", lambda _c: False)
+    tracker = await postgres_store.retrieve("dropped")
+    assert tracker is not None and tracker.latest_message.text == "你好"
+    monkeypatch.undo()
+    assert _backend_pid(postgres_store) != pid
