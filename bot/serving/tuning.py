@@ -49,6 +49,11 @@
   ``__reduce_ex__`` and ``copyreg`` for each: 220 µs a tracker. A slot now
   copies itself the way that path ends (a new object of its class with its
   attributes), in a quarter of the time.
+- **Calling DIET's and TED's prediction graph.** Each parse called the traced
+  graph through ``tf.function``, which binds and casts the inputs against the
+  graph's signature again every time (1.4 of DIET's 3.5 ms). A batch that fits
+  the signature is handed to the graph directly (``DirectCall``); the graph and
+  its outputs are the same.
 - **The connection to the action server** is kept open between custom action
   calls instead of opened for each (``bot/serving/connections.py``).
 - **A new conversation** is stored with its first turn: ``make run``'s
@@ -101,21 +106,24 @@ import json
 import logging
 import os
 import sqlite3
+import weakref
 from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
+import numpy as np
 import rasa.core.tracker_store as rasa_tracker_store
 import tensorflow as tf
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
+from keras.utils import tf_utils
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.policies.policy import PolicyPrediction, SupportedData
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.core.policies.ted_policy import TEDPolicy
-from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.constants import DIAGNOSTIC_DATA, DOCS_BASE_URL
 from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import Event
@@ -162,6 +170,7 @@ def install() -> None:
     rasa_tracker_store.SQLTrackerStore._retrieve = _retrieve_event_data
     _install_ted_prediction_cache(ted_cache_size())
     _install_quick_model_build()
+    _install_direct_prediction_call()
     _install_frozen_model_objects()
     connections.install()
     tracker_store.install()
@@ -594,6 +603,81 @@ def _install_quick_model_build() -> None:
 
     load.__wrapped__ = original  # type: ignore[attr-defined]
     RasaModel.load = classmethod(load)
+
+
+class DirectCall:
+    """Call a traced prediction graph with a batch, without ``tf.function``'s dispatch.
+
+    Rasa traces DIET's and TED's prediction once, with an input signature, so one
+    graph (one concrete function) serves every batch. Calling it through the
+    ``tf.function`` binds and casts the inputs against that signature again on every
+    call: 1.4 of DIET's 3.5 ms a parse, a third of its call. A batch whose arrays have
+    the signature's dtypes and fitting shapes goes straight to the graph (TensorFlow
+    2.12's ``_call_flat``, Rasa's pinned version); anything else, a call that
+    fails, or another TensorFlow, gets ``None`` and takes Rasa's own call.
+    """
+
+    def __init__(self, function: Any) -> None:
+        """Take ``function``'s one concrete function and what its inputs must be."""
+        self._concrete = function.get_concrete_function()
+        if not callable(getattr(self._concrete, "_call_flat", None)):
+            raise TypeError("this TensorFlow calls graphs differently")
+        specs = tf.nest.flatten(self._concrete.structured_input_signature[0])
+        self._inputs = [
+            (np.dtype(spec.dtype.as_numpy_dtype), tuple(spec.shape.as_list())) for spec in specs
+        ]
+
+    def __call__(self, batch_in: Any) -> Any:
+        """Return the graph's outputs for ``batch_in``, or None if it does not fit the graph."""
+        if len(batch_in) != len(self._inputs):
+            return None
+        for array, (dtype, dims) in zip(batch_in, self._inputs, strict=True):
+            if not isinstance(array, np.ndarray) or array.dtype != dtype or array.ndim != len(dims):
+                return None
+            if any(
+                size is not None and size != found
+                for size, found in zip(dims, array.shape, strict=True)
+            ):
+                return None
+        tensors = [tf.convert_to_tensor(array) for array in batch_in]
+        try:
+            return self._concrete._call_flat(tensors, self._concrete.captured_inputs)
+        except Exception:  # noqa: BLE001 - Rasa's own call runs it again and decides
+            logger.warning("direct call of a prediction graph failed", exc_info=True)
+            return None
+
+
+def _install_direct_prediction_call() -> None:
+    original = RasaModel._rasa_predict
+    #: each traced prediction function's direct call (None: it has none)
+    calls: weakref.WeakKeyDictionary[Any, DirectCall | None] = weakref.WeakKeyDictionary()
+
+    def direct_call(model: RasaModel) -> DirectCall | None:
+        function = model._tf_predict_step
+        if function is None or model._run_eagerly or not model.prepared_for_prediction:
+            return None
+        if function not in calls:
+            try:
+                calls[function] = DirectCall(function)
+            except Exception:  # noqa: BLE001 - Rasa's own call is always there
+                logger.warning("prediction graph not callable directly", exc_info=True)
+                calls[function] = None
+        return calls[function]
+
+    def rasa_predict(self: RasaModel, batch_in: Any) -> dict[str, Any]:
+        """Rasa's ``_rasa_predict``, the traced graph called directly once it exists."""
+        call = direct_call(self)
+        outputs = call(batch_in) if call is not None else None
+        if outputs is None:  # the first call traces the graph; an odd batch: Rasa's call
+            return original(self, batch_in)
+        self._training = False
+        outputs = tf_utils.sync_to_numpy_or_python_type(outputs)
+        if DIAGNOSTIC_DATA in outputs:
+            outputs[DIAGNOSTIC_DATA] = self._empty_lists_to_none_in_dict(outputs[DIAGNOSTIC_DATA])
+        return outputs
+
+    rasa_predict.__wrapped__ = original  # type: ignore[attr-defined]
+    RasaModel._rasa_predict = rasa_predict
 
 
 def _install_frozen_model_objects() -> None:

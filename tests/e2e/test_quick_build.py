@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from rasa.core.agent import Agent
@@ -126,3 +127,55 @@ def test_a_build_that_fails_falls_back_to_rasas_own(
     assert ted.model is not None, "Rasa's build took over"
     assert ted.model.train_function is not None
     assert "building it Rasa's way" in caplog.text
+
+
+@pytest.mark.asyncio
+async def test_the_graph_called_directly_answers_as_tf_functions_call(
+    agents: dict[str, Agent], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``tuning.DirectCall`` skips ``tf.function``'s binding of the inputs, not the graph."""
+    direct = RasaModel._rasa_predict
+    assert hasattr(direct, "__wrapped__"), "tuning.install() replaced RasaModel._rasa_predict"
+    went_direct: list[bool] = []
+    call = tuning.DirectCall.__call__
+
+    def counted(self: tuning.DirectCall, batch_in: Any) -> Any:
+        outputs = call(self, batch_in)
+        went_direct.append(outputs is not None)
+        return outputs
+
+    monkeypatch.setattr(tuning.DirectCall, "__call__", counted)
+    batches: list[tuple[RasaModel, Any, Any]] = []
+
+    def recorded(self: RasaModel, batch_in: Any) -> Any:
+        outputs = direct(self, batch_in)
+        batches.append((self, batch_in, outputs))
+        return outputs
+
+    monkeypatch.setattr(RasaModel, "_rasa_predict", recorded)
+    agent = agents["quick"]
+    for text in heldout_texts(60):
+        await agent.parse_message(text)
+    ted = component(agent, TEDPolicy)
+    for index, events in enumerate(CONVERSATIONS):
+        start = [ActionExecuted("action_session_start"), *events]
+        tracker = DialogueStateTracker.from_events(f"direct-{index}", start, agent.domain.slots)
+        TEDPolicy.predict_action_probabilities.__wrapped__(ted, tracker, agent.domain)  # type: ignore[attr-defined]
+    models = {type(model).__name__ for model, _batch, _outputs in batches}
+    assert models == {"DIET", "TED"}
+    assert went_direct.count(True) >= len(batches) - 2, "all but a graph's first call go direct"
+    for model, batch, outputs in batches:
+        assert _same(outputs, direct.__wrapped__(model, batch)), type(model).__name__
+    odd = tuple(array.astype("float64") for array in batches[-1][1])  # not the signature's dtypes
+    assert tuning.DirectCall(batches[-1][0]._tf_predict_step)(odd) is None
+
+
+def _same(left: Any, right: Any) -> bool:
+    """Tell whether two nests of outputs hold the same keys and equal arrays, bit for bit."""
+    if isinstance(left, dict):
+        return left.keys() == right.keys() and all(_same(left[k], right[k]) for k in left)
+    if isinstance(left, list | tuple):
+        return len(left) == len(right) and all(
+            _same(a, b) for a, b in zip(left, right, strict=True)
+        )
+    return bool(np.array_equal(np.asarray(left), np.asarray(right)))
