@@ -16,6 +16,9 @@ still needs them; the rule is ``bot.common.tracker_pii``'s. On each save:
 A new conversation's tracker is stored with its first turn (Rasa saves it on its
 own first, a transaction and a count of rows before every first turn).
 
+On PostgreSQL a pooled connection is checked as it leaves the pool, by its socket
+rather than a ``SELECT 1`` each time (``bot/serving/db_liveness.py``).
+
 Rasa appends only the events beyond the number already stored, so rewriting a
 stored row never makes it store or publish an event twice. That number is
 remembered on the tracker when it is read back and after each save (Rasa counts

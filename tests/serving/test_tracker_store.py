@@ -470,9 +470,15 @@ def _end_backend(pid: int) -> None:
     try:
         with admin.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            deadline = time.monotonic() + 10  # it is asked to end, and ends a moment later
+            while time.monotonic() < deadline:
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,))
+                if cursor.fetchone()[0] == 0:
+                    break
+                time.sleep(0.05)
     finally:
         admin.close()
-    time.sleep(0.2)  # the notice and the hang-up reach the pooled socket
+    time.sleep(0.1)  # the notice and the hang-up reach the pooled socket
 
 
 @pytest.mark.asyncio
