@@ -97,13 +97,20 @@ class AtomicRedisLockStore(RedisLockStore):
         lock = TicketLock.from_dict(json.loads(raw)) if raw else None
         return int(issued), int(serving), lock
 
-    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        """Take the next ticket, atomically."""
+    def _issue(self, conversation_id: str, lock_lifetime: float) -> tuple[int, int, TicketLock]:
+        """Take the next ticket; return it, the ticket served, and the lock (Rasa's LockError)."""
         try:
-            return self._change(conversation_id, "issue", repr(float(lock_lifetime)),
-                                conversation_id)[0]  # fmt: skip
+            ticket, serving, lock = self._change(
+                conversation_id, "issue", repr(float(lock_lifetime)), conversation_id
+            )
         except Exception as exc:
             raise LockError(f"Error while acquiring lock. Error:\n{exc}") from exc
+        assert lock is not None  # issuing always stores the lock
+        return ticket, serving, lock
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        """Take the next ticket, atomically."""
+        return self._issue(conversation_id, lock_lifetime)[0]
 
     @asynccontextmanager
     async def lock(
@@ -113,14 +120,9 @@ class AtomicRedisLockStore(RedisLockStore):
         wait_time_in_seconds: float = 1,
     ) -> AsyncGenerator[TicketLock, None]:
         """Rasa's ``lock``, told in the ticket's own round trip whether the ticket is served."""
+        ticket, serving, lock = self._issue(conversation_id, lock_lifetime)
         try:
-            ticket, serving, lock = self._change(
-                conversation_id, "issue", repr(float(lock_lifetime)), conversation_id
-            )
-        except Exception as exc:
-            raise LockError(f"Error while acquiring lock. Error:\n{exc}") from exc
-        try:
-            if serving == ticket and lock is not None:
+            if serving == ticket:
                 yield lock
             else:  # someone else's turn of this conversation runs: wait as Rasa waits
                 yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)

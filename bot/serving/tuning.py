@@ -629,7 +629,7 @@ class DirectCall:
 
     def __call__(self, batch_in: Any) -> Any:
         """Return the graph's outputs for ``batch_in``, or None if it does not fit the graph."""
-        if len(batch_in) != len(self._inputs):
+        if not self._inputs or len(batch_in) != len(self._inputs):
             return None
         for array, (dtype, dims) in zip(batch_in, self._inputs, strict=True):
             if not isinstance(array, np.ndarray) or array.dtype != dtype or array.ndim != len(dims):
@@ -644,6 +644,7 @@ class DirectCall:
             return self._concrete._call_flat(tensors, self._concrete.captured_inputs)
         except Exception:  # noqa: BLE001 - Rasa's own call runs it again and decides
             logger.warning("direct call of a prediction graph failed", exc_info=True)
+            self._inputs = []  # not again: every later batch takes Rasa's call at once
             return None
 
 
@@ -671,6 +672,7 @@ def _install_direct_prediction_call() -> None:
         if outputs is None:  # the first call traces the graph; an odd batch: Rasa's call
             return original(self, batch_in)
         self._training = False
+        # the rest of Rasa's _rasa_predict after its graph call, as it is written there
         outputs = tf_utils.sync_to_numpy_or_python_type(outputs)
         if DIAGNOSTIC_DATA in outputs:
             outputs[DIAGNOSTIC_DATA] = self._empty_lists_to_none_in_dict(outputs[DIAGNOSTIC_DATA])

@@ -456,3 +456,35 @@ def test_a_loaded_model_is_frozen_and_a_replaced_one_freed(monkeypatch: pytest.M
         assert not any(o is agent.processor for o in gc.get_objects())
     finally:
         gc.unfreeze()
+
+
+def _graph() -> Any:
+    """A traced function with an input signature, as Rasa traces DIET's and TED's prediction."""
+    import tensorflow as tf
+
+    signature = [[tf.TensorSpec([None, 2], tf.float32), tf.TensorSpec([None], tf.int64)]]
+    return tf.function(lambda batch: {"sum": tf.reduce_sum(batch[0], axis=1) + tf.cast(
+        batch[1], tf.float32)}, input_signature=signature)  # fmt: skip
+
+
+def test_a_direct_call_gives_the_graphs_answer_and_after_a_failure_steps_aside(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import numpy as np
+
+    function = _graph()
+    direct = tuning.DirectCall(function)
+    batch = (np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32), np.array([10, 20]))
+    assert np.array_equal(direct(batch)["sum"].numpy(), function(batch)["sum"].numpy())
+    assert direct((batch[0].astype(np.float64), batch[1])) is None  # not the signature's dtype
+    assert direct((batch[0][:, :1], batch[1])) is None  # not its shape
+    calls: list[int] = []
+
+    def broken(*_args: Any) -> Any:
+        calls.append(1)
+        raise TypeError("another TensorFlow")
+
+    monkeypatch.setattr(direct._concrete, "_call_flat", broken)
+    assert direct(batch) is None  # Rasa's own call takes this batch
+    assert direct(batch) is None
+    assert calls == [1]  # and every later one, without trying the graph again
