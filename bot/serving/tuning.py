@@ -138,7 +138,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
-from bot.serving import connections, tracker_store
+from bot.serving import connections, graph_runner, tracker_store
 
 logger = logging.getLogger(__name__)
 
@@ -174,6 +174,7 @@ def install() -> None:
     _install_frozen_model_objects()
     connections.install()
     tracker_store.install()
+    graph_runner.install()
 
 
 def ted_cache_size(env: dict[str, str] | None = None) -> int:
