@@ -138,7 +138,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
-from bot.serving import connections, graph_runner, tracker_store
+from bot.serving import connections, graph_runner, sparse_features, tracker_store
 
 logger = logging.getLogger(__name__)
 
@@ -175,6 +175,7 @@ def install() -> None:
     connections.install()
     tracker_store.install()
     graph_runner.install()
+    sparse_features.install()
 
 
 def ted_cache_size(env: dict[str, str] | None = None) -> int:

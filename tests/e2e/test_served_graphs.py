@@ -4,7 +4,10 @@ Needs the trained model. One agent, its NLU graph run on held-out questions and 
 policy graph on real dialogues:
 - each once through Rasa's ``DaskGraphRunner.run`` and once through
   ``bot.serving.graph_runner.run``: the same nodes run in the same order, and the parse
-  and the prediction are the same.
+  and the prediction are the same;
+- the NLU graph once with Rasa's ``Message._combine_features`` and once with
+  ``bot.serving.sparse_features``'s: DIET gets the same arrays, so the parse is the
+  same to the last bit.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from rasa.engine.graph import GraphNode
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.training_data.message import Message
 
-from bot.serving import graph_runner, tuning
+from bot.serving import graph_runner, sparse_features, tuning
 from tests.e2e.test_quick_build import heldout_texts
 from tests.e2e.test_ted_cache import CONVERSATIONS
 from tests.support import MODEL
@@ -100,3 +104,25 @@ def test_the_policy_graph_predicts_alike(
         probabilities = rasas[1].probabilities
         seen.add(probabilities.index(max(probabilities)))
     assert len(seen) > 1, "the dialogues lead to different actions"
+
+
+@pytest.mark.asyncio
+async def test_features_joined_in_one_step_parse_alike(
+    agent: Agent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ours = Message.__dict__["_combine_features"]
+    assert ours.__func__ is not Message._combine_features.__wrapped__, "installed"  # type: ignore[attr-defined]
+    joins: list[int] = []
+    join = sparse_features.joined
+
+    def counted(matrices: Any) -> Any:
+        joins.append(len(matrices))
+        return join(matrices)
+
+    monkeypatch.setattr(sparse_features, "joined", counted)
+    parses = {}
+    for way, combine in (("rasa", staticmethod(ours.__func__.__wrapped__)), ("ours", ours)):
+        monkeypatch.setattr(Message, "_combine_features", combine)
+        parses[way] = [await agent.parse_message(text) for text in heldout_texts(60)]
+    assert joins and min(joins) >= 2, "the model's features were joined in one step"
+    assert parses["ours"] == parses["rasa"]
