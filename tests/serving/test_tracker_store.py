@@ -528,3 +528,47 @@ async def test_a_rested_connection_that_no_longer_answers_is_replaced(
     assert tracker is not None and tracker.latest_message.text == "你好"
     monkeypatch.undo()
     assert _backend_pid(postgres_store) != pid
+
+
+@pytest.mark.asyncio
+async def test_a_conversation_is_read_back_as_rasas_query_reads_it(
+    store: MaskingSQLTrackerStore, domain: Domain
+) -> None:
+    """``tuning``'s statements built once select the rows Rasa's ORM query selects, in order."""
+    from bot.serving import tuning
+
+    tuning.install()
+    ours = SQLTrackerStore._retrieve
+    rasas = ours.__wrapped__  # type: ignore[attr-defined]
+
+    def at(stamp: float, event: Event) -> Event:
+        event.timestamp = stamp
+        return event
+
+    sessions = {
+        "no-session": [ActionExecuted("action_listen", timestamp=1.0), at(1.5, said("你好"))],
+        "two-sessions": [
+            SessionStarted(timestamp=1.0), at(2.0, said("第一次")), SessionStarted(timestamp=5.0),
+            ActionExecuted("action_listen", timestamp=5.0), at(6.0, said("第二次")),
+        ],
+        # stamped before the latest session start but stored after it; one stamped at it
+        "late-stamp": [
+            SessionStarted(timestamp=2.0), at(3.0, said("早")), SessionStarted(timestamp=9.0),
+            ActionExecuted("action_listen", timestamp=8.0), at(9.0, said("同时")),
+            at(10.0, said("晚")),
+        ],
+    }  # fmt: skip
+    for sender, events in sessions.items():
+        tracker = DialogueStateTracker.from_events(sender, events, domain.slots)
+        await store.save(tracker)
+    for sender in [*sessions, "nobody"]:
+        for every in (False, True):
+            read = [await way(store, sender, every) for way in (ours, rasas)]
+            if sender == "nobody":
+                assert read == [None, None]
+                continue
+            mine, theirs = ([e.as_dict() for e in t.events] for t in read)
+            assert mine == theirs and mine, (sender, every)
+    latest = await ours(store, "late-stamp", False)
+    assert [e.type_name for e in latest.events] == ["session_started", "user", "user"]
+    assert len((await ours(store, "late-stamp", True)).events) == 6
