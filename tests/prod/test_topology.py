@@ -89,6 +89,40 @@ def test_every_part_reports_ready(prod: Prod) -> None:
     assert (code, body) == (200, {"status": "ok", "database": "ok"})
 
 
+def rest_turns_per_instance(prod: Prod) -> dict[str, int]:
+    """HAProxy's count of REST requests sent to each Rasa instance so far (its stats CSV)."""
+    url = f"http://127.0.0.1:{prod.topology.env['HAPROXY_STATS_PORT']}/stats;csv"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        rows = csv.DictReader(response.read().decode().lstrip("# ").splitlines())
+        return {
+            row["svname"]: int(row["stot"])
+            for row in rows
+            if row["pxname"] == "rasa_rest" and row["svname"] in ("rasa1", "rasa2")
+        }
+
+
+def test_new_senders_go_to_the_less_busy_instance(prod: Prod) -> None:
+    """One at a time, new senders alternate (a hash of the sender spread them at random)."""
+    before = rest_turns_per_instance(prod)
+    for n in range(60):
+        assert prod.say(f"spread-{n}", "你好")
+    after = rest_turns_per_instance(prod)
+    served = {name: after[name] - before[name] for name in after}
+    assert sum(served.values()) == 60
+    assert abs(served["rasa1"] - served["rasa2"]) <= 2, served
+
+
+def test_a_senders_turns_stay_on_one_instance(prod: Prod) -> None:
+    """Each instance counts its own senders' turns: split over two, the limit would double."""
+    limit = int(prod.topology.env.get("CHAT_TURNS_PER_MINUTE", "20"))
+    for _ in range(limit):
+        assert prod.say("chatty", "你好")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        prod.say("chatty", "你好")
+    assert refused.value.code == 429
+    assert "太快" in json.loads(refused.value.read())[0]["text"]
+
+
 def test_a_request_through_haproxy_is_created_once(prod: Prod) -> None:
     user = "prod-happy"
     assert "请核对" in fill_housing(prod, user, phone(1))
