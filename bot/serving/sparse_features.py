@@ -13,9 +13,10 @@ block after block, each block's columns shifted by the widths before it, the dat
 type and index type scipy would choose. The result is equal to Rasa's, entry for
 entry and in the same order (``tests/serving/test_sparse_features.py``). Anything
 else (one matrix alone, dense features, another sparse format, rows that do not
-match) takes Rasa's own path with its errors. Why not scipy: this *is* scipy's
-arithmetic, without the object array, the format checks and the conversions it
-does for the general case.
+match) takes Rasa's own path with its errors, and so does everything under a
+scipy without the helpers used here (private in scipy 1.10, the pinned version).
+Why not scipy: this *is* scipy's arithmetic, without the object array, the format
+checks and the conversions it does for the general case.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ import numpy as np
 import scipy.sparse
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
-from scipy.sparse._sputils import get_index_dtype, upcast
+
+try:  # scipy's own choice of types, private in scipy 1.10 (the pinned version)
+    from scipy.sparse._sputils import get_index_dtype, upcast
+except ImportError:  # another scipy: Rasa's own join (install() below leaves it in place)
+    get_index_dtype = upcast = None
 
 
 def joined(matrices: list[scipy.sparse.coo_matrix]) -> scipy.sparse.coo_matrix:
@@ -58,7 +63,7 @@ def _joinable(features: list[Features]) -> bool:
 def install() -> None:
     """Join sparse COO features in one step in every ``Message`` (idempotent)."""
     original = Message.__dict__["_combine_features"].__func__
-    if getattr(original, "__wrapped__", None) is not None:
+    if getattr(original, "__wrapped__", None) is not None or upcast is None:
         return
 
     def combine_features(features: list[Features], featurizers: list[str]) -> Any:
