@@ -5,7 +5,7 @@ each through ``DaskGraphRunner.run``: a minimal schema worked out for the target
 a dask graph built from it, and ``dask.get``, whose synchronous scheduler orders
 the tasks (``dask.order``), keeps its ready queue, locks and callbacks, and hands
 each node its parents' outputs. The nodes are a dozen plain function calls; the
-scheduling around them was 9 % of the Rasa process's samples under load, more than
+scheduling around them was 9–11 % of the Rasa process's samples under load, more than
 any one component but DIET.
 
 The graph's shape is the same for every run with the same targets and input names,
