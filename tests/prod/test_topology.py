@@ -89,15 +89,15 @@ def test_every_part_reports_ready(prod: Prod) -> None:
     assert (code, body) == (200, {"status": "ok", "database": "ok"})
 
 
-def rest_turns_per_instance(prod: Prod) -> dict[str, int]:
-    """HAProxy's count of REST requests sent to each Rasa instance so far (its stats CSV)."""
+def rest_turns_per_instance(prod: Prod, backend: str = "rasa_rest") -> dict[str, int]:
+    """HAProxy's count of requests ``backend`` sent to each Rasa instance so far (stats CSV)."""
     url = f"http://127.0.0.1:{prod.topology.env['HAPROXY_STATS_PORT']}/stats;csv"
     with urllib.request.urlopen(url, timeout=10) as response:
         rows = csv.DictReader(response.read().decode().lstrip("# ").splitlines())
         return {
             row["svname"]: int(row["stot"])
             for row in rows
-            if row["pxname"] == "rasa_rest" and row["svname"] in ("rasa1", "rasa2")
+            if row["pxname"] == backend and row["svname"] in ("rasa1", "rasa2")
         }
 
 
@@ -121,6 +121,28 @@ def test_a_senders_turns_stay_on_one_instance(prod: Prod) -> None:
         prod.say("chatty", "你好")
     assert refused.value.code == 429
     assert "太快" in json.loads(refused.value.read())[0]["text"]
+
+
+def test_wechat_users_spread_by_load_and_each_stays_on_one_instance(prod: Prod) -> None:
+    """New OpenIDs alternate between the instances; one user's pushes all reach one of them."""
+    wechat = WeChatPusher(f"{prod.topology.public_url}/webhooks/wechat/webhook")
+
+    def push(user: str) -> None:
+        body, query = wechat.seal(wechat.text(user, "你好"))
+        assert wechat.post(body, {**query, "openid": user}).status == 200
+
+    before = rest_turns_per_instance(prod, "rasa_wechat")
+    for n in range(40):
+        push(f"oPRODspread{n:04d}")
+    middle = rest_turns_per_instance(prod, "rasa_wechat")
+    spread = {name: middle[name] - before[name] for name in middle}
+    assert sum(spread.values()) == 40
+    assert abs(spread["rasa1"] - spread["rasa2"]) <= 2, spread
+    for _ in range(6):
+        push("oPRODstays0001")
+    after = rest_turns_per_instance(prod, "rasa_wechat")
+    stayed = sorted(after[name] - middle[name] for name in after)
+    assert stayed == [0, 6], stayed
 
 
 def test_a_request_through_haproxy_is_created_once(prod: Prod) -> None:

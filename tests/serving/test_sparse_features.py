@@ -1,15 +1,17 @@
 """A message's sparse features joined in one step equal Rasa's joins, entry for entry.
 
-``bot.serving.sparse_features`` replaces ``Message._combine_features``; Rasa's own is
-its ``__wrapped__``. Random COO matrices of the kinds the featurisers make (integer
-counts, float flags, empty ones, unsorted and repeated entries, wide vocabularies)
-are joined both ways and compared array by array, dtype included.
+``bot.serving.sparse_features`` replaces ``Message._combine_features`` (installed by the
+tests, not on import); Rasa's own is its ``__wrapped__``. Random COO matrices of the
+kinds the featurisers make (integer counts, float flags, empty ones, unsorted and
+repeated entries, wide vocabularies) are joined both ways and compared array by
+array, dtype included.
 """
 
 from __future__ import annotations
 
 import copy
 import random
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,9 +21,18 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.serving import sparse_features
 
-sparse_features.install()
-OURS = Message.__dict__["_combine_features"].__func__
-RASAS = OURS.__wrapped__
+
+def _ours() -> Any:
+    sparse_features.install()  # as tuning.install() does in the Rasa process
+    return Message.__dict__["_combine_features"].__func__
+
+
+def ours(features: list[Features], featurizers: list[str]) -> Any:
+    return _ours()(features, featurizers)
+
+
+def rasas(features: list[Features], featurizers: list[str]) -> Any:
+    return _ours().__wrapped__(features, featurizers)
 
 
 def coo(rng: random.Random, rows: int, dtype: str) -> scipy.sparse.coo_matrix:
@@ -54,10 +65,10 @@ def test_random_joins_equal_rasas() -> None:
         ]
         originals = copy.deepcopy(features)
         names = [f.origin for f in features]
-        same(OURS(features, names), RASAS(features, names))
+        same(ours(features, names), rasas(features, names))
         for before, after in zip(originals, features, strict=True):
             same(before, after)  # neither way changes the message's own features
-    assert OURS(features, names).origin is names, "the origin is the list Rasa is given"
+    assert ours(features, names).origin is names, "the origin is the list Rasa is given"
 
 
 @pytest.mark.parametrize(
@@ -70,10 +81,10 @@ def test_random_joins_equal_rasas() -> None:
 )
 def test_other_features_take_rasas_path(matrices: list) -> None:
     features = [Features(m, "sequence", "text", "f") for m in matrices]
-    ours, rasas = OURS(features, ["f"]), RASAS(features, ["f"])
-    assert type(ours.features) is type(rasas.features)
-    assert np.array_equal(scipy.sparse.csr_matrix(ours.features).toarray(),
-                          scipy.sparse.csr_matrix(rasas.features).toarray())  # fmt: skip
+    mine, theirs = ours(features, ["f"]), rasas(features, ["f"])
+    assert type(mine.features) is type(theirs.features)
+    assert np.array_equal(scipy.sparse.csr_matrix(mine.features).toarray(),
+                          scipy.sparse.csr_matrix(theirs.features).toarray())  # fmt: skip
 
 
 def test_rows_that_do_not_match_get_rasas_error() -> None:
@@ -82,10 +93,12 @@ def test_rows_that_do_not_match_get_rasas_error() -> None:
         Features(scipy.sparse.coo_matrix(np.eye(2)), "sequence", "text", "b"),
     ]
     with pytest.raises(ValueError, match="sequence dimensions do not match"):
-        OURS(features, ["a", "b"])
-    assert OURS([], ["a"]) is None
+        ours(features, ["a", "b"])
+    assert ours([], ["a"]) is None
 
 
 def test_installed_once() -> None:
+    installed = _ours()
     sparse_features.install()
-    assert Message.__dict__["_combine_features"].__func__ is OURS
+    assert Message.__dict__["_combine_features"].__func__ is installed
+    assert installed is not installed.__wrapped__
