@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.orm import Session
 
 from bot.backend.analytics import figures as analytics
@@ -277,3 +278,62 @@ def test_a_stream_recorded_from_the_real_assistant(db: Session, ingester: Ingest
     ]
     assert "13812345678" in RECORDED_FILE.read_text(encoding="utf-8")  # raw in the stream
     assert "13812345678" not in str([vars(q) for q in db.scalars(select(AnalyticsQuestion))])
+
+
+def _conversation_events(sender: str, start: float, messages: int) -> list[dict[str, Any]]:
+    """A session of ``messages`` user messages, the last one answered "not sure"."""
+    events: list[dict[str, Any]] = [
+        {"sender_id": sender, "event": "session_started", "timestamp": start, "metadata": {}},
+    ]
+    for number in range(messages):
+        at = start + 10 * (number + 1)
+        events.append(
+            {"sender_id": sender, "event": "user", "timestamp": at, "text": f"第{number}个问题",
+             "parse_data": {"intent": {"name": "ask_policy", "confidence": 0.4}},
+             "input_channel": "rest", "message_id": f"{sender}-{number}", "metadata": {}}
+        )  # fmt: skip
+    events.append(
+        {"sender_id": sender, "event": "bot", "timestamp": start + 10 * messages + 1,
+         "text": "这个我还不确定", "metadata": {"utter_action": "utter_not_sure"}}
+    )  # fmt: skip
+    return events
+
+
+def _statements_for(db: Session, ingester: Ingester, events: list[dict[str, Any]]) -> int:
+    counted: list[str] = []
+
+    def count(*_args: Any) -> None:
+        counted.append("statement")
+
+    bind = db.get_bind()
+    sqlalchemy_event.listen(bind, "before_cursor_execute", count)
+    try:
+        store_batches(db, ingester, [events])
+    finally:
+        sqlalchemy_event.remove(bind, "before_cursor_execute", count)
+    return len(counted)
+
+
+def test_a_batch_is_stored_with_the_same_few_statements_whatever_its_size(
+    db: Session, ingester: Ingester
+) -> None:
+    # one statement per kind of row, not two to four per event (docs/performance.md, row 34)
+    start = 1795700000.0
+    small = [e for n in range(2) for e in _conversation_events(f"few-{n}", start + n, 3)]
+    large = [e for n in range(40) for e in _conversation_events(f"many-{n}", start + n, 3)]
+    assert _statements_for(db, ingester, small) == _statements_for(db, ingester, large)
+    assert db.scalar(select(func.count()).select_from(AnalyticsConversation)) == 42
+    assert db.scalar(select(func.count()).select_from(AnalyticsEvent)) == 42 * 4 + 42
+    reasons = db.execute(select(AnalyticsQuestion.reason, func.count()).group_by("reason")).all()
+    # every conversation: two low-confidence questions and one unanswered (the last)
+    assert dict(reasons) == {"low_confidence": 84, "unanswered": 42}
+
+
+def test_an_event_delivered_before_its_session_start_belongs_to_that_session(
+    db: Session, ingester: Ingester
+) -> None:
+    events = _conversation_events("web-late-start", 1795700000.0, 2)
+    store_batches(db, ingester, [events[1:] + events[:1]])  # the session start comes last
+    assert db.scalar(select(func.count()).select_from(AnalyticsConversation)) == 1
+    stored = db.scalars(select(AnalyticsEvent.conversation_id)).all()
+    assert len(stored) == 4 and len(set(stored)) == 1
