@@ -22,7 +22,8 @@
   is first checked event by event, each event against its own kind only
   (``event_by_event_check``): the answer that ends a form carries a few
   dozen events, and the schema's ``oneOf`` tried all 23 kinds for each
-  (9–14 ms);
+  (9–14 ms); those per-kind checks are compiled to Python by fastjsonschema
+  (``compiled_check``, 0.8 → 0.06 ms for such an answer);
   only an answer that fails that check goes through the whole schema, for
   Rasa's own error.
 - **The events that apply.** Every policy asks for the dialogue states of the
@@ -279,31 +280,67 @@ def event_by_event_check(schema: dict[str, Any], validator_class: Any) -> Any:
             raise KeyError("event")
     except (KeyError, TypeError):
         return lambda _result: False
-    shell = validator_class(
-        {
-            **schema,
-            "properties": {
-                **schema["properties"],
-                "events": {key: value for key, value in events.items() if key != "items"},
-            },
-        }
-    )
-    by_name = {
-        name: validator_class({**base, "allOf": [kind]})
-        for name, kind in zip(names, kinds, strict=True)
+    shell_schema = {
+        **schema,
+        "properties": {
+            **schema["properties"],
+            "events": {key: value for key, value in events.items() if key != "items"},
+        },
     }
+    kind_schemas = {
+        name: {**base, "allOf": [kind]} for name, kind in zip(names, kinds, strict=True)
+    }
+    shell = compiled_check(shell_schema)
+    by_name = {name: compiled_check(kind_schema) for name, kind_schema in kind_schemas.items()}
+    if shell is None or None in by_name.values():  # jsonschema's own, at a third of the speed
+        shell = validator_class(shell_schema).is_valid
+        by_name = {name: validator_class(s).is_valid for name, s in kind_schemas.items()}
 
     def plainly_valid(result: Any) -> bool:
-        if not shell.is_valid(result):
+        if not shell(result):
             return False
         for event_data in result.get("events") or ():
             name = event_data.get("event") if isinstance(event_data, dict) else None
             kind = by_name.get(name) if isinstance(name, str) else None
-            if kind is None or not kind.is_valid(event_data):
+            if kind is None or not kind(event_data):
                 return False
         return True
 
     return plainly_valid
+
+
+#: the draft the schemas are compiled as: Rasa's schema names none (jsonschema then takes
+#: 2020-12), and the keywords it uses (type, properties, required, items as one schema,
+#: oneOf, allOf, const, patternProperties) mean the same in draft 7, which fastjsonschema knows
+_COMPILED_DRAFT = "http://json-schema.org/draft-07/schema#"
+
+
+def compiled_check(schema: dict[str, Any]) -> Any:
+    """Return ``schema`` compiled to Python by fastjsonschema as a yes/no check, or None.
+
+    What the check passes, jsonschema passes (tests/serving/test_action_result_check.py);
+    anything it does not pass goes to jsonschema, which decides. Compiled, a form's
+    answer of two dozen events is checked in about a fifteenth of jsonschema's time
+    (row 35). No defaults are filled in: a check never changes the answer it reads.
+    """
+    try:
+        import fastjsonschema
+    except ImportError:  # pragma: no cover - pinned in requirements/rasa.lock
+        return None
+    try:
+        check = fastjsonschema.compile({**schema, "$schema": _COMPILED_DRAFT}, use_default=False)
+    except Exception:  # noqa: BLE001 - a schema it cannot compile stays jsonschema's
+        logger.warning("action answers: schema not compilable; jsonschema checks them")
+        return None
+
+    def passes(value: Any) -> bool:
+        try:
+            check(value)
+        except Exception:  # noqa: BLE001 - not passed here: jsonschema decides
+            return False
+        return True
+
+    return passes
 
 
 def _install_event_class_cache() -> None:

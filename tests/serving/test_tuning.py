@@ -149,6 +149,40 @@ def test_the_event_by_event_check_passes_exactly_what_rasas_schema_passes() -> N
     assert 400 < valid < 3600, valid  # both kinds of answer were tried, many of each
 
 
+def test_without_compiled_checks_jsonschema_passes_exactly_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a fastjsonschema that cannot compile the schema leaves jsonschema's own checks (row 15)
+    monkeypatch.setattr(tuning, "compiled_check", lambda _schema: None)
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validator_for(schema)
+    full = validator_class(schema)
+    plainly_valid = tuning.event_by_event_check(schema, validator_class)
+    answers = _candidate_answers(random.Random(11), 1500)
+    assert all(plainly_valid(answer) == full.is_valid(answer) for answer in answers)
+
+
+def test_the_compiled_checks_run_and_change_nothing() -> None:
+    schema = RemoteAction.action_response_format_spec()
+    asked: list[object] = []
+
+    class Recording:  # a jsonschema validator class that says what it was asked
+        def __init__(self, _schema: object) -> None:
+            pass
+
+        def is_valid(self, value: object) -> bool:
+            asked.append(value)
+            return True
+
+    plainly_valid = tuning.event_by_event_check(schema, Recording)
+    answers = _candidate_answers(random.Random(5), 500)
+    before = copy.deepcopy(answers)
+    verdicts = [plainly_valid(answer) for answer in answers]
+    assert asked == []  # fastjsonschema's compiled checks decided every one
+    assert 50 < sum(verdicts) < 450
+    assert answers == before  # no default filled in, nothing rewritten
+
+
 def test_a_schema_of_another_shape_is_checked_whole() -> None:
     schema = {"type": "object", "properties": {"events": {"type": "array"}}}
     plainly_valid = tuning.event_by_event_check(schema, validator_for(schema))
