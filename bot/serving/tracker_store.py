@@ -106,25 +106,29 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Append the new events; mask them, and the stored ones, when no request is open."""
         known = stored_events(tracker)
+        new_events: list[dict[str, Any]] | None = None
+        masked_events: list[dict[str, Any]] | None = None
         if known is None:
             await self.stream_events(tracker)
-        elif self.event_broker is not None:
-            new = list(itertools.islice(tracker.events, known, None))
-            await self._stream_new_events(self.event_broker, new, tracker.sender_id)
+        else:
+            new_events = [e.as_dict() for e in itertools.islice(tracker.events, known, None)]
+            if self.event_broker is not None:
+                # serialised and masked once for the broker and the rows both (row 36)
+                masked_events = [mask_event(data) for data in new_events]
+                for data in masked_events:
+                    self.event_broker.publish({"sender_id": tracker.sender_id, **data})
         keep_raw = holds_raw_details(tracker.active_loop_name, tracker.current_slot_values())
         with self.session_scope() as session:
-            unsaved = (
-                self._additional_events(session, tracker)
-                if known is None
-                else itertools.islice(tracker.events, known, None)
-            )
-            new_events = [event.as_dict() for event in unsaved]
+            if new_events is None:
+                new_events = [e.as_dict() for e in self._additional_events(session, tracker)]
             if not keep_raw and any(may_end_a_request(data) for data in new_events):
                 masked = self._mask_stored(session, tracker.sender_id)
                 logger.debug("a request ended: %d stored events masked", masked)
+            if not keep_raw and masked_events is None:
+                masked_events = [mask_event(data) for data in new_events]
             rows = []
-            for data in new_events:
-                stored = data if keep_raw else mask_event(data)
+            for data, masked_data in zip(new_events, masked_events or new_events, strict=True):
+                stored = data if keep_raw else masked_data
                 rows.append(
                     {
                         "sender_id": tracker.sender_id,

@@ -36,6 +36,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
 
 from bot.common.catalogue import HOUSING
+from bot.common.tracker_pii import mask_event
 from bot.launcher import endpoints_with_tracker_db
 from bot.serving import db_liveness, tracker_store
 from bot.serving.tracker_store import MaskingSQLTrackerStore
@@ -329,6 +330,36 @@ async def test_a_save_stores_and_publishes_each_new_event_once_without_reading_b
         "可以在线申请。",
         "谢谢",
     ]
+
+
+@pytest.mark.asyncio
+async def test_a_new_event_is_masked_once_for_the_broker_and_its_row_both(
+    store: MaskingSQLTrackerStore, broker: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sender = "masked-once"
+    await turn(store, sender, SessionStarted(), said("你好"))
+    tracker = await store.retrieve(sender)
+    assert tracker is not None
+    masked: list[dict[str, Any]] = []
+
+    def counted_mask(data: dict[str, Any]) -> dict[str, Any]:
+        masked.append(data)
+        return mask_event(data)
+
+    monkeypatch.setattr(tracker_store, "mask_event", counted_mask)
+    published = len(broker.published)
+    tracker.update(said(f"我的电话是{PHONE}"))
+    tracker.update(BotUttered("收到。"))
+    await store.save(tracker)
+    assert [data.get("text") for data in masked] == [f"我的电话是{PHONE}", "收到。"]  # once each
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}
+        ).scalars()
+        stored_now = [json.loads(row) for row in rows][-2:]
+    sent = [{k: v for k, v in e.items() if k != "sender_id"} for e in broker.published[published:]]
+    assert sent == stored_now  # the broker and the rows got the same masked events
+    assert PHONE not in json.dumps(sent) and "137****9876" in json.dumps(sent)
 
 
 @pytest.mark.asyncio
