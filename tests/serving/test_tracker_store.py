@@ -299,14 +299,20 @@ def event_rows(store: MaskingSQLTrackerStore, sender: str) -> int:
         )
 
 
+async def greeted(store: MaskingSQLTrackerStore, sender: str) -> DialogueStateTracker:
+    """Store a new conversation's greeting and return the conversation as read back."""
+    await turn(store, sender, SessionStarted(), said("你好"))
+    tracker = await store.retrieve(sender)
+    assert tracker is not None
+    return tracker
+
+
 @pytest.mark.asyncio
 async def test_a_save_stores_and_publishes_each_new_event_once_without_reading_back(
     store: MaskingSQLTrackerStore, broker: Recorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sender = "remembered"
-    await turn(store, sender, SessionStarted(), said("你好"))
-    tracker = await store.retrieve(sender)
-    assert tracker is not None
+    tracker = await greeted(store, sender)
     rows, published = event_rows(store, sender), len(broker.published)
     assert rows == len(tracker.events) and published == rows
 
@@ -337,9 +343,7 @@ async def test_a_new_event_is_masked_once_for_the_broker_and_its_row_both(
     store: MaskingSQLTrackerStore, broker: Recorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sender = "masked-once"
-    await turn(store, sender, SessionStarted(), said("你好"))
-    tracker = await store.retrieve(sender)
-    assert tracker is not None
+    tracker = await greeted(store, sender)
     masked: list[dict[str, Any]] = []
 
     def counted_mask(data: dict[str, Any]) -> dict[str, Any]:
