@@ -24,6 +24,14 @@ has not confirmed: queued, being sent, or kept while it is away. Rasa's
 ``raise_on_failure`` is not honoured (Rasa raised it inside a background task,
 where nobody could catch it; ``deploy/endpoints.prod.yml`` does not set it).
 
+A turn's new events go out as **one message** (``publish_turn``, row 37): a JSON array
+of the same event bodies, in order. RabbitMQ stores, confirms and delivers a
+persistent message at a cost that hardly depends on its size, and so do the
+publisher here and the analytics consumer (``bot/backend/analytics/consumer.py``
+reads both shapes); one message per event cost the machine some 5 ms a turn in
+all three. ``publish`` still sends one event as Rasa's broker does (``rasa
+export``, and any other caller).
+
 Hand-written rather than a library's: aio-pika (which Rasa's broker uses) has
 no publishing pool, and the part that decides what is kept on failure is
 Rasa's own.
@@ -50,6 +58,19 @@ PUBLISHERS = 16
 CLOSE_DRAIN_SECONDS = 5.0
 
 Queued = tuple[bytes, "dict[str, Any] | None"]
+
+
+class TurnBody(bytes):
+    """The body of a message holding several events (a JSON array), and how many."""
+
+    events: int
+
+
+def events_in(body: bytes) -> int:
+    """Return how many tracker events a queued or kept body holds."""
+    return getattr(body, "events", 1)
+
+
 _brokers: weakref.WeakSet[QueuedPikaEventBroker] = weakref.WeakSet()
 BACKLOG = Gauge(
     "yucai_event_broker_backlog",
@@ -67,15 +88,17 @@ class QueuedPikaEventBroker(PikaEventBroker):
         self._exchange_ready: asyncio.Event | None = None
         self._publishers: list[asyncio.Task[None]] = []
         self._sending = 0
+        self._queued = 0
         _brokers.add(self)
 
     def backlog(self) -> int:
         """Events queued and not yet handed to RabbitMQ."""
-        return self._outbox.qsize() if self._outbox is not None else 0
+        return self._queued
 
     def waiting(self) -> int:
         """Events RabbitMQ has not confirmed: queued, being sent, or kept for the reconnection."""
-        return self.backlog() + self._sending + len(self._unpublished_events)
+        kept = sum(events_in(body) for body in self._unpublished_events)
+        return self.backlog() + self._sending + kept
 
     async def connect(self) -> None:
         """Connect as Rasa does, then let the publishers send."""
@@ -87,8 +110,23 @@ class QueuedPikaEventBroker(PikaEventBroker):
     def publish(self, event: dict[str, Any] | bytes, headers: dict[str, Any] | None = None) -> None:
         """Queue ``event`` (a Rasa event, or the bytes of one kept after a failure)."""
         body = event if isinstance(event, bytes) else json.dumps(event).encode(DEFAULT_ENCODING)
+        self._enqueue(body, headers)
+
+    def publish_turn(self, events: list[dict[str, Any]]) -> None:
+        """Queue a turn's new events as one message: the JSON array of their bodies, in order."""
+        if not events:
+            return
+        if len(events) == 1:
+            self.publish(events[0])
+            return
+        body = TurnBody(json.dumps(events).encode(DEFAULT_ENCODING))
+        body.events = len(events)
+        self._enqueue(body, None)
+
+    def _enqueue(self, body: bytes, headers: dict[str, Any] | None) -> None:
         self._start()
         assert self._outbox is not None
+        self._queued += events_in(body)
         self._outbox.put_nowait((body, headers))
 
     def _start(self) -> None:
@@ -103,6 +141,7 @@ class QueuedPikaEventBroker(PikaEventBroker):
         await self._exchange_ready.wait()
         while True:
             body, headers = await self._outbox.get()
+            self._queued -= events_in(body)
             try:
                 await self._send(body, headers)
             finally:
@@ -115,7 +154,7 @@ class QueuedPikaEventBroker(PikaEventBroker):
             app_id=self.rasa_environment,
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
         )
-        self._sending += 1
+        self._sending += events_in(body)
         try:
             assert self._exchange is not None
             await self._exchange.publish(message, "")
@@ -126,7 +165,7 @@ class QueuedPikaEventBroker(PikaEventBroker):
             logger.error("Publishing an event to RabbitMQ failed; it is kept for the reconnection")
             self._keep(body)
         finally:
-            self._sending -= 1
+            self._sending -= events_in(body)
 
     def _keep(self, body: bytes) -> None:
         if self.should_keep_unpublished_messages:

@@ -115,8 +115,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             if self.event_broker is not None:
                 # serialised and masked once for the broker and the rows both (row 36)
                 masked_events = [mask_event(data) for data in new_events]
-                for data in masked_events:
-                    self.event_broker.publish({"sender_id": tracker.sender_id, **data})
+                publish(self.event_broker, tracker.sender_id, masked_events)
         keep_raw = holds_raw_details(tracker.active_loop_name, tracker.current_slot_values())
         with self.session_scope() as session:
             if new_events is None:
@@ -167,8 +166,21 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         self, event_broker: EventBroker, new_events: list[Event], sender_id: str
     ) -> None:
         """Publish the new events with phone and ID numbers masked."""
-        for event in new_events:
-            event_broker.publish({"sender_id": sender_id, **mask_event(event.as_dict())})
+        publish(event_broker, sender_id, [mask_event(event.as_dict()) for event in new_events])
+
+
+def publish(event_broker: EventBroker, sender_id: str, events: list[dict[str, Any]]) -> None:
+    """Publish a turn's (masked) events: as one message where the broker can, else one each.
+
+    Each body is the event as Rasa publishes it, with ``sender_id`` (row 37).
+    """
+    bodies = [{"sender_id": sender_id, **data} for data in events]
+    publish_turn = getattr(event_broker, "publish_turn", None)
+    if publish_turn is not None:
+        publish_turn(bodies)
+        return
+    for body in bodies:
+        event_broker.publish(body)
 
 
 def install() -> None:

@@ -161,6 +161,19 @@ def test_a_message_that_is_no_event_is_counted_not_stored(body: bytes) -> None:
     assert report.malformed == 1
 
 
+def test_a_turns_array_is_its_events_in_order_and_a_bad_one_is_left_out_alone() -> None:
+    events = stream()[:6]
+    bad = {"event": "user", "timestamp": 1}  # no sender
+    report = ConsumeReport()
+    parsed = parse_bodies(
+        [json.dumps(events[:2]).encode(), json.dumps([events[2], bad, events[3]]).encode(),
+         json.dumps(events[4]).encode(), b"[]", json.dumps(events[5:]).encode()],
+        report,
+    )  # fmt: skip
+    assert parsed == [parse(decode(dict(e))) for e in events]
+    assert report.malformed == 2  # the array with a bad event, the empty one
+
+
 def test_request_and_handoff_figures(db: Session) -> None:
     """Requests by kind, channel, district and day; the funnel; handoff waiting times."""
     from datetime import datetime, timedelta, timezone

@@ -79,10 +79,20 @@ def counted(events: list[dict[str, object]]) -> int:
     return sum(1 for event in events if parse(decode(dict(event))) is not None)
 
 
-def publish_with_rasa(settings: BrokerSettings, events: list[dict[str, object]]) -> None:
-    """Publish through Rasa's PikaEventBroker in Rasa's own environment."""
+def publish_with_rasa(
+    settings: BrokerSettings,
+    events: list[dict[str, object]] | list[list[dict[str, object]]],
+    *options: str,
+) -> None:
+    """Publish through Rasa's PikaEventBroker (``--turns``: Yucai's) in Rasa's environment."""
     subprocess.run(
-        [str(RASA_PYTHON), str(PUBLISHER), settings.rabbitmq_queue, settings.rabbitmq_exchange],
+        [
+            str(RASA_PYTHON),
+            str(PUBLISHER),
+            settings.rabbitmq_queue,
+            settings.rabbitmq_exchange,
+            *options,
+        ],
         input=json.dumps(events, ensure_ascii=False),
         text=True,
         cwd=ROOT,
@@ -127,6 +137,42 @@ def test_consumer_stores_the_stream_once_despite_duplicates_and_redelivery(
         assert left.method.message_count == 0
     finally:
         connection.close()
+
+
+def turns_of(events: list[dict[str, object]]) -> list[list[dict[str, object]]]:
+    """Cut a stream into turns as Rasa saves them: a sender's events up to its next message."""
+    turns: list[list[dict[str, object]]] = []
+    for event in events:
+        last = turns[-1][-1] if turns else None
+        if last is None or last["sender_id"] != event["sender_id"] or event["event"] == "user":
+            turns.append([])
+        turns[-1].append(event)
+    return turns
+
+
+def test_a_turns_events_sent_as_one_message_give_the_same_figures(
+    broker: BrokerSettings, engine: Engine
+) -> None:
+    """The production broker's turn messages: every event stored once, the stream's figures."""
+    events = stream()
+    turns = turns_of(events)
+    assert len(turns) < len(events) / 2 and max(map(len, turns)) > 1
+    publish_with_rasa(broker, [*turns, turns[3], turns[7]], "--turns")  # two turns sent again
+
+    report = Consumer(broker, sessions := sessionmaker(bind=engine), Ingester(
+        sender_key=b"test-analytics-sender-key", tz=TZ)).run(idle_exit_seconds=3)  # fmt: skip
+    assert report.messages == len(turns) + 2  # a turn a message, not an event a message
+    assert report.stored == counted(events)
+    assert report.duplicates == counted(turns[3] + turns[7])
+    assert report.malformed == 0
+    with sessions() as session:
+        figures = analytics.compute(session, RANGE)
+        stored = session.scalar(select(func.count()).select_from(AnalyticsEvent))
+    assert stored == counted(events)
+    assert {key: getattr(figures, key) for key in EXPECTED} == EXPECTED
+    assert [(q.text, q.count, q.unanswered, q.low_confidence) for q in figures.questions] == (
+        EXPECTED_QUESTIONS
+    )
 
 
 def test_the_consumer_process_runs_until_sigterm(

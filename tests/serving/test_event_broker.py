@@ -8,6 +8,7 @@ front of it, nothing is stopped on the shared server.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import time
@@ -129,6 +130,29 @@ def test_every_event_goes_out_once_as_rasas_own_broker_sends_it(names: dict[str,
     assert {m.delivery_mode for m in queued} == {aio_pika.DeliveryMode.PERSISTENT}
 
 
+def test_a_turn_goes_out_as_one_message_of_rasas_event_bodies(names: dict[str, str]) -> None:
+    turns = [_events(n, sender=f"turn-{n}") for n in (1, 7, 25)]
+
+    async def run() -> tuple[list[int], list[aio_pika.IncomingMessage], int]:
+        queued = _broker(QueuedPikaEventBroker, names["queued"])
+        await queued.connect()
+        counted = []
+        for turn in turns:
+            queued.publish_turn(turn)
+            counted.append(queued.waiting())  # counted in events, not messages
+        queued.publish_turn([])
+        await queued.close()
+        return counted, await _drain(names["queued"], len(turns)), queued.waiting()
+
+    counted, arrived, left = asyncio.run(run())
+    assert counted == [1, 8, 33] and left == 0
+    assert len(arrived) == len(turns)  # nothing for the empty turn
+    by_size = sorted(arrived, key=lambda message: len(message.body))
+    assert json.loads(by_size[0].body) == turns[0][0]  # a lone event is Rasa's own message
+    assert [json.loads(m.body) for m in by_size[1:]] == turns[1:]  # in order, whole
+    assert {m.delivery_mode for m in arrived} == {aio_pika.DeliveryMode.PERSISTENT}
+
+
 def test_at_most_publishers_messages_wait_for_rabbitmq_at_once(names: dict[str, str]) -> None:
     async def run() -> tuple[int, int]:
         queued = _broker(QueuedPikaEventBroker, names["queued"])
@@ -184,6 +208,32 @@ def test_events_published_while_rabbitmq_is_away_arrive_when_it_is_back(
     assert kept >= 30  # the events published while it was away were kept, not dropped
     bodies = {m.body for m in arrived}
     assert len(bodies) == len(events)  # every event, each at least once (a retry may repeat one)
+
+
+def test_a_turn_kept_while_rabbitmq_is_away_arrives_whole_and_is_counted_by_events(
+    names: dict[str, str],
+) -> None:
+    with fault_proxy(RABBITMQ_PORT) as proxy:
+        turns = [_events(6, sender=f"away-{n}") for n in range(5)]
+
+        async def run() -> tuple[int, list[aio_pika.IncomingMessage]]:
+            queued = _broker(QueuedPikaEventBroker, names["queued"], port=proxy.port)
+            await queued.connect()
+            proxy.set_mode("refuse")
+            await asyncio.sleep(1)
+            for turn in turns:
+                queued.publish_turn(turn)
+            await asyncio.sleep(2)  # the publishers fail and keep what they could not send
+            kept = queued.waiting()
+            assert REGISTRY.get_sample_value("yucai_event_broker_backlog") == kept
+            proxy.set_mode("pass")
+            arrived = await _drain(names["queued"], len(turns), within=60)
+            await queued.close()
+            return kept, arrived
+
+        kept, arrived = asyncio.run(run())
+    assert kept == 30  # five turns of six events, kept and counted as events
+    assert sorted({m.body for m in arrived}) == sorted(json.dumps(t).encode() for t in turns)
 
 
 def test_close_waits_while_rabbitmq_takes_events_and_gives_up_when_it_takes_none(

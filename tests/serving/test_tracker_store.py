@@ -59,6 +59,18 @@ class Recorder(EventBroker):
         self.published.append(event)
 
 
+class TurnRecorder(Recorder):
+    """A broker that takes a turn's events as one message, as the production one does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.turns: list[list[dict[str, Any]]] = []
+
+    def publish_turn(self, events: list[dict[str, Any]]) -> None:
+        self.turns.append(events)
+        self.published.extend(events)
+
+
 @pytest.fixture(scope="module")
 def domain() -> Domain:
     return Domain.load(str(ROOT / "domain.yml"))
@@ -364,6 +376,27 @@ async def test_a_new_event_is_masked_once_for_the_broker_and_its_row_both(
     sent = [{k: v for k, v in e.items() if k != "sender_id"} for e in broker.published[published:]]
     assert sent == stored_now  # the broker and the rows got the same masked events
     assert PHONE not in json.dumps(sent) and "137****9876" in json.dumps(sent)
+
+
+@pytest.mark.asyncio
+async def test_a_turns_new_events_go_to_a_turn_broker_as_one_message(
+    options: dict[str, Any], domain: Domain
+) -> None:
+    per_event, per_turn = Recorder(), TurnRecorder()
+    for broker in (per_event, per_turn):
+        store = MaskingSQLTrackerStore(domain=domain, event_broker=broker, **options)
+        try:
+            tracker = await greeted(store, f"turns-{type(broker).__name__}")
+            tracker.update(said(f"电话{PHONE}"))
+            tracker.update(BotUttered("收到。"))
+            await store.save(tracker)
+        finally:
+            store.engine.dispose()
+    assert [len(turn) for turn in per_turn.turns] == [len(per_turn.published) - 2, 2]
+    unstamped = [[{k: v for k, v in e.items() if k not in ("timestamp", "sender_id")}
+                  for e in b.published] for b in (per_event, per_turn)]  # fmt: skip
+    assert unstamped[0] == unstamped[1]  # the same masked bodies, in the same order
+    assert PHONE not in json.dumps(per_turn.turns)
 
 
 @pytest.mark.asyncio

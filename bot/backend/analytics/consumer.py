@@ -2,7 +2,9 @@
 
 ``python -m bot.backend.cli analytics-consume`` runs ``Consumer.run``. Rasa's
 ``PikaEventBroker`` publishes every tracker event, persistent, to a fanout
-exchange bound to a durable queue (deploy/endpoints.prod.yml); this consumer
+exchange bound to a durable queue (deploy/endpoints.prod.yml); Yucai's broker
+sends a turn's events as one message, a JSON array of the same bodies
+(``bot/serving/event_broker.py``), and both shapes are read here. This consumer
 declares the same exchange and queue (so it may start first), takes up to
 ``ANALYTICS_BATCH_SIZE`` messages, stores them in one transaction and only
 then acknowledges them all. A crash before the commit leaves them unacked:
@@ -31,7 +33,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.backend.analytics.events import BadEventError, Parsed, decode, parse
+from bot.backend.analytics.events import BadEventError, Parsed, decode, parse, unpack
 from bot.backend.analytics.ingest import Ingester, IngestReport
 
 logger = logging.getLogger(__name__)
@@ -105,16 +107,33 @@ def declare(channel: BlockingChannel, settings: BrokerSettings) -> None:
 
 
 def parse_bodies(bodies: list[bytes], report: ConsumeReport) -> list[Parsed | None]:
-    """Parse a batch's bodies; a message that is not an event is logged and left out."""
+    """Parse a batch's messages, in order; what is not an event is logged and left out.
+
+    A message is one event or a turn's array of them; in an array, each event that is
+    not one is left out on its own.
+    """
     parsed: list[Parsed | None] = []
     for body in bodies:
         try:
-            parsed.append(parse(decode(body)))
+            items = unpack(body)
         except BadEventError as exc:
+            _not_an_event(exc, body)
             report.malformed += 1
-            # the body may hold a user's words: the PII filter masks the log line
-            logger.warning("analytics: not a Rasa event (%s): %.200r", exc, body)
+            continue
+        whole = True
+        for item in items:
+            try:
+                parsed.append(parse(decode(item)))
+            except BadEventError as exc:
+                _not_an_event(exc, item)
+                whole = False
+        report.malformed += not whole  # counted by message, as RabbitMQ counts them
     return parsed
+
+
+def _not_an_event(exc: BadEventError, what: Any) -> None:
+    # it may hold a user's words: the PII filter masks the log line
+    logger.warning("analytics: not a Rasa event (%s): %.200r", exc, what)
 
 
 class Consumer:

@@ -1,7 +1,9 @@
 """Read one Rasa 3.6 tracker event (as its event broker publishes it) into what the figures need.
 
 Pure functions, no database. An event body is Rasa's ``Event.as_dict()`` with
-``sender_id`` added (``TrackerStore._stream_new_events``). Only five kinds
+``sender_id`` added (``TrackerStore._stream_new_events``); a message holds one
+such body, or a JSON array of a turn's bodies in order (``unpack``; Yucai's
+broker, ``bot/serving/event_broker.py``). Only five kinds
 count; every other event (slots, bot answers in general, forms) is skipped.
 """
 
@@ -53,6 +55,19 @@ class Parsed:
     confidence: float | None = None
     channel: str | None = None
     text: str | None = None
+
+
+def unpack(body: bytes | str) -> list[Any]:
+    """Return the event bodies a broker message holds: one event, or a turn's array of them."""
+    try:
+        content = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadEventError("not JSON") from exc
+    if isinstance(content, list):
+        if not content:
+            raise BadEventError("an empty list of events")
+        return content
+    return [content]
 
 
 def decode(body: bytes | str | dict[str, Any]) -> dict[str, Any]:
