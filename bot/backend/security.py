@@ -23,6 +23,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from bot.backend.agents import sessions
 from bot.backend.agents.models import Agent, AgentSession
@@ -68,12 +69,18 @@ class StaffCaller:
         return self.agent.actor
 
 
-def require_token(request: Request, credentials: BearerDep, session: SessionDep) -> None:
-    """Admit the action server's token; an agent session alone is the wrong scope (403)."""
+async def require_token(request: Request, credentials: BearerDep, session: SessionDep) -> None:
+    """Admit the action server's token; an agent session alone is the wrong scope (403).
+
+    A coroutine (no worker thread for the token's check, see ``bot.backend.deps``); the
+    agent session is looked up in the database in a worker thread.
+    """
     if _is_action_token(request, credentials):
         return
-    if credentials is None and _agent_session(request, session) is not None:
-        raise ForbiddenScopeError()
+    if credentials is None:
+        found = await run_in_threadpool(_agent_session, request, session)
+        if found is not None:
+            raise ForbiddenScopeError()
     raise UnauthorizedError()
 
 
