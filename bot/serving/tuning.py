@@ -55,6 +55,14 @@
   graph's signature again every time (1.4 of DIET's 3.5 ms). A batch that fits
   the signature is handed to the graph directly (``DirectCall``); the graph and
   its outputs are the same.
+- **Copies made only for debug lines.** Rasa's processor, Memoization,
+  RulePolicy and forms deep-copy the events, states and slots they pass to
+  ``structlogger.debug`` (a snapshot for the log line), and Python evaluates the
+  copy whether or not debug logging is on: the events of every action, every
+  prediction's dialogue states, the latest message of every form run. In those
+  four modules ``copy.deepcopy`` has no other use; there it now copies only when
+  the module's logger logs debug lines (``DebugCopies``), as ``--debug`` or
+  ``LOG_LEVEL=DEBUG`` make it.
 - **The connection to the action server** is kept open between custom action
   calls instead of opened for each (``bot/serving/connections.py``).
 - **A new conversation** is stored with its first turn: ``make run``'s
@@ -108,7 +116,9 @@
 
 from __future__ import annotations
 
+import copy
 import gc
+import importlib
 import json
 import logging
 import os
@@ -184,6 +194,42 @@ def install() -> None:
     tracker_store.install()
     graph_runner.install()
     sparse_features.install()
+    _install_debug_copies()
+
+
+#: Rasa modules whose every ``copy.deepcopy`` is an argument of a ``structlogger.debug`` line
+DEBUG_COPY_MODULES = (
+    "rasa.core.processor",
+    "rasa.core.policies.memoization",
+    "rasa.core.policies.rule_policy",
+    "rasa.core.actions.forms",
+)
+
+
+class DebugCopies:
+    """The ``copy`` module as one Rasa module sees it: deep copies only when it logs debug lines.
+
+    structlog (configured by Rasa with ``filter_by_level``) drops a debug line when the
+    module's standard logger does not log debug; the snapshot made for it was thrown away.
+    """
+
+    def __init__(self, module: str) -> None:
+        self._logger = logging.getLogger(module)
+        self.copy = copy.copy
+        self.Error = copy.Error
+
+    def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
+        """Return a deep copy when the line will be logged, else ``value`` itself (unchanged)."""
+        if self._logger.isEnabledFor(logging.DEBUG):
+            return copy.deepcopy(value, memo)
+        return value
+
+
+def _install_debug_copies() -> None:
+    for name in DEBUG_COPY_MODULES:
+        module = importlib.import_module(name)
+        if getattr(module, "copy", None) is copy:  # an unknown Rasa keeps its own
+            module.copy = DebugCopies(name)  # type: ignore[attr-defined]
 
 
 def ted_cache_size(env: dict[str, str] | None = None) -> int:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import copy
 import gc
+import importlib
+import inspect
 import json
+import logging
 import random
 import sqlite3
 import weakref
@@ -28,6 +32,7 @@ from rasa.shared.core.events import (
     ActionExecuted,
     ActionReverted,
     ActiveLoop,
+    BotUttered,
     Event,
     FollowupAction,
     Restarted,
@@ -522,3 +527,57 @@ def test_a_direct_call_gives_the_graphs_answer_and_after_a_failure_steps_aside(
     assert direct(batch) is None  # Rasa's own call takes this batch
     assert direct(batch) is None
     assert calls == [1]  # and every later one, without trying the graph again
+
+
+def _debug_line_calls(tree: ast.AST) -> set[int]:
+    """Return the ids of the AST nodes inside ``structlogger.debug(...)`` calls."""
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "debug"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "structlogger"
+        ):
+            inside.update(id(child) for child in ast.walk(node))
+    return inside
+
+
+@pytest.mark.parametrize("name", tuning.DEBUG_COPY_MODULES)
+def test_every_deep_copy_in_the_shimmed_modules_is_for_a_debug_line(name: str) -> None:
+    # a Rasa that deep-copies for its own use in these modules must not get the shim
+    module = importlib.import_module(name)
+    tree = ast.parse(Path(inspect.getfile(module)).read_text(encoding="utf-8"))
+    debug = _debug_line_calls(tree)
+    copies = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "copy"
+    ]
+    assert copies  # the shim has something to do
+    assert all(node.func.attr == "deepcopy" and id(node) in debug for node in copies)  # type: ignore[attr-defined]
+
+
+def test_a_debug_lines_copy_is_made_only_when_debug_lines_are_logged() -> None:
+    tuning.install()
+    from rasa.core import processor
+
+    shim = processor.copy
+    assert isinstance(shim, tuning.DebugCopies)
+    logger = logging.getLogger("rasa.core.processor")
+    events = [SlotSet("phone", "13812345678"), BotUttered("收到。", {"buttons": [{"title": "好"}]})]
+    level = logger.level
+    try:
+        logger.setLevel(logging.INFO)
+        assert shim.deepcopy(events) is events  # nothing will be logged: no snapshot
+        logger.setLevel(logging.DEBUG)
+        snapshot = shim.deepcopy(events)
+        assert snapshot == events and snapshot is not events
+        assert snapshot[1].data is not events[1].data  # a deep copy, as Rasa's
+    finally:
+        logger.setLevel(level)
+    assert shim.copy is copy.copy
