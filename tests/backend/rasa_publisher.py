@@ -23,7 +23,7 @@ async def publish(queue: str, exchange: str, events: list[dict[str, object]]) ->
     import rasa.shared.core.events  # noqa: F401 - the broker's publish needs it loaded
     from rasa.core.brokers.pika import PikaEventBroker
 
-    broker = _connected(PikaEventBroker, queue, exchange)
+    broker = _broker(PikaEventBroker, queue, exchange)
     await broker.connect()
     for event in events:
         broker.publish(event)
@@ -38,7 +38,7 @@ async def publish_turns(queue: str, exchange: str, turns: list[list[dict[str, ob
 
     from bot.serving.event_broker import QueuedPikaEventBroker
 
-    broker = _connected(QueuedPikaEventBroker, queue, exchange)
+    broker = _broker(QueuedPikaEventBroker, queue, exchange)
     await broker.connect()
     for turn in turns:
         broker.publish_turn(turn)
@@ -47,7 +47,8 @@ async def publish_turns(queue: str, exchange: str, turns: list[list[dict[str, ob
         raise SystemExit(f"{broker.waiting()} events were not published")
 
 
-def _connected(cls: Any, queue: str, exchange: str) -> Any:
+def _broker(cls: Any, queue: str, exchange: str) -> Any:
+    """Make (not yet connect) a broker of ``cls`` on the test's queue and exchange."""
     return cls(
         os.environ.get("RABBITMQ_HOST", "127.0.0.1"),
         os.environ.get("RABBITMQ_USER", "guest"),

@@ -159,8 +159,9 @@ def test_a_turns_events_sent_as_one_message_give_the_same_figures(
     assert len(turns) < len(events) / 2 and max(map(len, turns)) > 1
     publish_with_rasa(broker, [*turns, turns[3], turns[7]], "--turns")  # two turns sent again
 
-    report = Consumer(broker, sessions := sessionmaker(bind=engine), Ingester(
-        sender_key=b"test-analytics-sender-key", tz=TZ)).run(idle_exit_seconds=3)  # fmt: skip
+    sessions = sessionmaker(bind=engine)
+    ingester = Ingester(sender_key=b"test-analytics-sender-key", tz=TZ)
+    report = Consumer(broker, sessions, ingester).run(idle_exit_seconds=3)
     assert report.messages == len(turns) + 2  # a turn a message, not an event a message
     assert report.stored == counted(events)
     assert report.duplicates == counted(turns[3] + turns[7])

@@ -127,7 +127,8 @@ def parse_bodies(bodies: list[bytes], report: ConsumeReport) -> list[Parsed | No
             except BadEventError as exc:
                 _not_an_event(exc, item)
                 whole = False
-        report.malformed += not whole  # counted by message, as RabbitMQ counts them
+        if not whole:
+            report.malformed += 1  # counted by message, as RabbitMQ counts them
     return parsed
 
 
