@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from rasa_sdk.events import FollowupAction
 
+from actions.forms import FINISH_ACTION
 from actions.housing import ValidateHousingForm
 from actions.schooling import ValidateSchoolingForm
 from actions.settlement import ValidateSettlementForm
@@ -25,9 +29,17 @@ FILLED = {
 }
 
 
+RULES = Path(__file__).resolve().parents[2] / "data" / "rules"
+FINISH = FollowupAction(FINISH_ACTION)
+
+
 async def validate(form: Any, tracker: Any, dispatcher: Any, domain: Any) -> dict[str, Any]:
     events = await form.run(dispatcher, tracker, domain)
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def followups(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for e in events if e.get("event") == "followup"]
 
 
 @pytest.mark.asyncio
@@ -42,6 +54,80 @@ async def test_confirming_the_read_back(dispatcher: Any, domain: Any) -> None:
     slots = await validate(ValidateHousingForm(), tracker, dispatcher, domain)
     assert slots["request_confirmed"] is True
     assert slots["request_kind"] == "housing"
+
+
+def confirming(slots: dict[str, Any], intent: str = "affirm", text: str = "确认提交") -> Any:
+    return make_tracker(
+        slots,
+        intent=intent,
+        text=text,
+        active_loop="housing_form",
+        set_this_turn={"request_confirmed": text},
+    )
+
+
+@pytest.mark.asyncio
+async def test_a_confirmed_read_back_names_the_submission_as_what_follows(
+    dispatcher: Any, domain: Any
+) -> None:
+    """The form ends here, so its finishing rule's action follows without a prediction."""
+    events = await ValidateHousingForm().run(dispatcher, confirming(FILLED), domain)
+    assert followups(events) == [FINISH]
+    assert events[-1] == FINISH  # after the values it follows
+
+
+@pytest.mark.asyncio
+async def test_a_form_left_unfinished_names_nothing(dispatcher: Any, domain: Any) -> None:
+    """A change read back again, or a slot still empty: Rasa's form asks the next question."""
+    changed = confirming(FILLED, intent="change_field", text="我要改")
+    assert followups(await ValidateHousingForm().run(dispatcher, changed, domain)) == []
+    without_phone = {k: v for k, v in FILLED.items() if k != "phone"}
+    unfinished = confirming(without_phone)
+    assert followups(await ValidateHousingForm().run(dispatcher, unfinished, domain)) == []
+    rejected = make_tracker(
+        {"privacy_consent": True, "consent_notice_version": "v1"},
+        text="1381234567",
+        active_loop="housing_form",
+        set_this_turn={"phone": "1381234567"},
+    )
+    assert followups(await ValidateHousingForm().run(dispatcher, rejected, domain)) == []
+
+
+@pytest.mark.asyncio
+async def test_refused_consent_ends_the_form_and_names_what_follows(
+    dispatcher: Any, domain: Any
+) -> None:
+    """The finishing rule runs the same action for a refusal; it says the form was declined."""
+    tracker = make_tracker(
+        {}, intent="deny", active_loop="housing_form", set_this_turn={"privacy_consent": False}
+    )
+    events = await ValidateHousingForm().run(dispatcher, tracker, domain)
+    assert {"event": "slot", "name": "requested_slot", "value": None} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]
+    assert followups(events) == [FINISH]
+
+
+def test_every_request_form_ends_in_the_action_its_validation_names(domain: Any) -> None:
+    """The validation's follow-up stands for the finishing rule, so the two must agree."""
+    finishing: dict[str, set[str]] = {}
+    for path in sorted(RULES.glob("*.yml")):
+        for rule in yaml.safe_load(path.read_text(encoding="utf-8")).get("rules", []):
+            steps = rule.get("steps", [])
+            for i, step in enumerate(steps[1:], start=1):
+                form = steps[i - 1].get("action")
+                if step == {"active_loop": None} and form in domain["forms"]:
+                    # the form's own run ended it (not a deactivation at the user's word)
+                    after = [s["action"] for s in steps[i:] if "action" in s]
+                    finishing.setdefault(form, set()).update(after[:1])
+    request_forms = {
+        form for form, spec in domain["forms"].items()
+        if "request_confirmed" in spec["required_slots"]
+    }  # fmt: skip
+    assert request_forms == {"housing_form", "schooling_form", "hospital_form", "settlement_form"}
+    assert {form: finishing.get(form) for form in request_forms} == {
+        form: {FINISH_ACTION} for form in request_forms
+    }
 
 
 @pytest.mark.asyncio
