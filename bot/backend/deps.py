@@ -5,7 +5,9 @@ each one a hop there and back (anyio's thread pool), and a request to create a
 service request took six such hops, a fifth of the backend's time on its event
 loop (docs/performance.md, row 38). Nothing here blocks: a new session holds no
 connection, and one that does is closed in a worker thread. The endpoints stay
-plain functions, run in a worker thread with their database work.
+plain functions, run in a worker thread with their database work, except the
+request create every submission waits for: a coroutine that hands its work to
+one worker thread itself (row 41).
 """
 
 from __future__ import annotations
