@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 SlotDict = dict[str, Any]
 #: what data/rules/*.yml run when a request form ends, however it ends (submitted,
-#: consent refused, backed out); tests/architecture/test_form_endings.py holds the two together
+#: consent refused, backed out); tests/actions/test_forms.py holds the two together
 FINISH_ACTION = "action_submit_request"
 
 
