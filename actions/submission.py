@@ -33,6 +33,9 @@ CONFIRM_BUTTONS = [
 ]
 #: the backend's names of the consent record, which the consent question answers again
 _CONSENT_KEYS = {"notice_version", "consent"}
+#: what follows a submission however it went, unless it reopens the form: every rule and
+#: story waits for the user after it (tests/actions/test_submission.py holds the two together)
+LISTEN = "action_listen"
 
 
 def reset(kind: RequestKind) -> list[EventType]:
@@ -67,6 +70,18 @@ async def build_payload(kind: RequestKind, tracker: Tracker) -> dict[str, Any]:
 def new_idempotency_key(sender_id: str) -> str:
     """Mint the key one request keeps from its read-back until it is created or dropped."""
     return f"{sender_id}:{uuid.uuid4().hex}"
+
+
+def then_listen(events: list[EventType]) -> list[EventType]:
+    """Name listening as what follows, unless these events already name a follow-up.
+
+    Rasa then waits for the user without asking its policies, which saves the
+    submission turn, the longest turn there is, its last prediction
+    (docs/performance.md, row 42). A reopened form names itself and keeps that.
+    """
+    if any(event.get("event") == "followup" for event in events):
+        return events
+    return [*events, FollowupAction(LISTEN)]
 
 
 def create_with_retries(payload: dict[str, Any], key: str) -> dict[str, Any]:
@@ -190,14 +205,14 @@ class ActionSubmitRequest(Action):
         """Submit after an explicit consent and confirmation, never otherwise."""
         kind = KINDS.get(tracker.get_slot("request_kind") or "")
         if kind is None:
-            return []
+            return then_listen([])
         if tracker.get_slot("privacy_consent") is not True:
             dispatcher.utter_message(response="utter_consent_declined")
-            return reset(kind)
+            return then_listen(reset(kind))
         if tracker.get_slot("request_confirmed") is not True:
             dispatcher.utter_message(response="utter_request_abandoned")
-            return reset(kind)
-        return await submit(kind, dispatcher, tracker)
+            return then_listen(reset(kind))
+        return then_listen(await submit(kind, dispatcher, tracker))
 
 
 class ActionRetrySubmission(Action):
@@ -215,7 +230,7 @@ class ActionRetrySubmission(Action):
         if kind is None or not _awaiting_outcome(tracker):
             dispatcher.utter_message(response="utter_nothing_to_retry")
             return []
-        return await submit(kind, dispatcher, tracker)
+        return then_listen(await submit(kind, dispatcher, tracker))
 
 
 def _awaiting_outcome(tracker: Tracker) -> bool:

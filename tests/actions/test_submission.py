@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend_client, settings
 from actions.backend_client import get_client
-from actions.submission import ActionAbandonRequest, ActionRetrySubmission, ActionSubmitRequest
+from actions.submission import (
+    LISTEN,
+    ActionAbandonRequest,
+    ActionRetrySubmission,
+    ActionSubmitRequest,
+)
 from bot.common.catalogue import HOUSING
 from tests.actions.conftest import make_tracker, texts
 from tests.faults.proxy import fault_proxy
 from tests.support import free_port
 
 VALID_ID = "11010519491231002X"
+DATA = Path(__file__).resolve().parents[2] / "data"
+SUBMITTING = {"action_submit_request", "action_retry_submission"}
 
 
 def point_actions_at(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
@@ -51,6 +60,10 @@ def housing_slots(**overrides: Any) -> dict[str, Any]:
 
 def slot_events(events: list[Any]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def followups(events: list[Any]) -> list[str]:
+    return [e["name"] for e in events if e.get("event") == "followup"]
 
 
 def count_requests(db_path: Any) -> int:
@@ -224,3 +237,68 @@ async def test_abandon_clears_everything(
 async def test_retry_without_a_pending_submission(dispatcher: Any, domain: Any) -> None:
     events = await ActionRetrySubmission().run(dispatcher, make_tracker({}), domain)
     assert events == [] and texts(dispatcher) == ["utter_nothing_to_retry"]
+
+
+@pytest.mark.asyncio
+async def test_every_outcome_of_a_submission_names_listening_next(
+    client_settings: None, backend: dict[str, Any], dispatcher: Any, domain: Any
+) -> None:
+    """Created, declined, abandoned, backend down: Rasa waits for the user without a prediction."""
+    created = await ActionSubmitRequest().run(dispatcher, make_tracker(housing_slots()), domain)
+    assert slot_events(created)["last_request_number"].startswith("HS")
+    assert followups(created) == [LISTEN] and created[-1] == FollowupAction(LISTEN)
+    for slots in (housing_slots(privacy_consent=False), housing_slots(request_confirmed=False)):
+        events = await ActionSubmitRequest().run(dispatcher, make_tracker(slots), domain)
+        assert slot_events(events)["phone"] is None and followups(events) == [LISTEN]
+
+
+@pytest.mark.asyncio
+async def test_a_submission_that_could_not_get_through_waits_for_a_retry(
+    client_settings: None, dispatcher: Any, domain: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slots = housing_slots(idempotency_key="web-down:key")
+    point_actions_at(monkeypatch, f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    monkeypatch.setenv("SUBMIT_RETRY_SECONDS", "0.5")
+    events = await ActionSubmitRequest().run(dispatcher, make_tracker(slots), domain)
+    assert slot_events(events)["submission_pending"] is True
+    assert followups(events) == [LISTEN]
+    retried = await ActionRetrySubmission().run(
+        dispatcher, make_tracker({**slots, "submission_pending": True}, text="重试"), domain
+    )
+    assert slot_events(retried)["submission_pending"] is True
+    assert followups(retried) == [LISTEN]
+
+
+@pytest.mark.asyncio
+async def test_a_reopened_form_is_the_only_follow_up(
+    client_settings: None, dispatcher: Any, domain: Any
+) -> None:
+    events = await ActionSubmitRequest().run(
+        dispatcher, make_tracker(housing_slots(district="火星区")), domain
+    )
+    assert slot_events(events)["district"] is None
+    assert followups(events) == [HOUSING.form]
+
+
+def test_every_rule_and_story_waits_for_the_user_after_a_submission() -> None:
+    """The follow-up stands for what the training data predicts after a submission: listening."""
+    seen = 0
+    for path in sorted(DATA.glob("*/*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for flow in [*document.get("rules", []), *document.get("stories", [])]:
+            steps = [
+                s for s in flow.get("steps", []) if not {"slot_was_set", "active_loop"} & set(s)
+            ]
+            for i, step in enumerate(steps):
+                if step.get("action") not in SUBMITTING:
+                    continue
+                seen += 1
+                after = steps[i + 1] if i + 1 < len(steps) else None
+                where = f"{path.name}: {flow.get('rule') or flow.get('story')}"
+                if (
+                    after is None
+                ):  # a rule or story that ends waits for the user, unless told not to
+                    assert flow.get("wait_for_user_input", True), where
+                else:  # the user speaks next
+                    assert "action" not in after and "checkpoint" not in after, where
+    assert seen >= 9  # the four forms' finishing rules, their stories, the retry rule
