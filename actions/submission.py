@@ -11,6 +11,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.interfaces import ACTION_LISTEN_NAME
 from rasa_sdk.types import DomainDict
 from tenacity import (
     Retrying,
@@ -35,7 +36,7 @@ CONFIRM_BUTTONS = [
 _CONSENT_KEYS = {"notice_version", "consent"}
 #: what follows a submission however it went, unless it reopens the form: every rule and
 #: story waits for the user after it (tests/actions/test_submission.py holds the two together)
-LISTEN = "action_listen"
+LISTEN = ACTION_LISTEN_NAME
 
 
 def reset(kind: RequestKind) -> list[EventType]:

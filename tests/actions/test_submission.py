@@ -27,7 +27,7 @@ from tests.support import free_port
 
 VALID_ID = "11010519491231002X"
 DATA = Path(__file__).resolve().parents[2] / "data"
-SUBMITTING = {"action_submit_request", "action_retry_submission"}
+SUBMITTING = {ActionSubmitRequest().name(), ActionRetrySubmission().name()}
 
 
 def point_actions_at(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
@@ -243,7 +243,7 @@ async def test_retry_without_a_pending_submission(dispatcher: Any, domain: Any) 
 async def test_every_outcome_of_a_submission_names_listening_next(
     client_settings: None, backend: dict[str, Any], dispatcher: Any, domain: Any
 ) -> None:
-    """Created, declined, abandoned, backend down: Rasa waits for the user without a prediction."""
+    """Created, consent refused, not confirmed: Rasa waits for the user without a prediction."""
     created = await ActionSubmitRequest().run(dispatcher, make_tracker(housing_slots()), domain)
     assert slot_events(created)["last_request_number"].startswith("HS")
     assert followups(created) == [LISTEN] and created[-1] == FollowupAction(LISTEN)
@@ -295,9 +295,8 @@ def test_every_rule_and_story_waits_for_the_user_after_a_submission() -> None:
                 seen += 1
                 after = steps[i + 1] if i + 1 < len(steps) else None
                 where = f"{path.name}: {flow.get('rule') or flow.get('story')}"
-                if (
-                    after is None
-                ):  # a rule or story that ends waits for the user, unless told not to
+                if after is None:
+                    # a rule or story that ends waits for the user, unless told not to
                     assert flow.get("wait_for_user_input", True), where
                 else:  # the user speaks next
                     assert "action" not in after and "checkpoint" not in after, where
