@@ -5,16 +5,24 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from pydantic import TypeAdapter
+from sqlalchemy import Engine, inspect, select
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.orm import Session
 
 from bot.backend.consent.models import ConsentRecord
+from bot.backend.db import create_session_factory
+from bot.backend.requests import service
 from bot.backend.requests.idcrypt import IdNumberVault
 from bot.backend.requests.models import RequestEvent, ServiceRequest
+from bot.backend.requests.presenter import request_public
+from bot.backend.requests.schemas import RequestCreate
+from bot.backend.requests.service import CreateOutcome
 from tests.backend import payloads
-from tests.backend.conftest import ID_KEY, Submit
+from tests.backend.conftest import FIXED_NOW, ID_KEY, Submit
 
 NUMBER = re.compile(r"^(HS|SC|HP)20261127-\d{4}$")
 
@@ -171,3 +179,50 @@ def test_hospital_reason_and_green_channel_are_optional(submit: Submit) -> None:
 def test_hospital_visit_may_be_today_or_sixty_days_ahead(submit: Submit) -> None:
     assert submit(payloads.hospital(visit_date="2026-11-27")).status_code == 201
     assert submit(payloads.hospital(visit_date="2027-01-26")).status_code == 201
+
+
+def _submitted_in_one_session(engine: Engine, kind: str) -> tuple[Session, CreateOutcome, int]:
+    """Create a request in a session as the app opens it; count the ORM flushes it ran."""
+    writer = create_session_factory(engine)()
+    flushes: list[object] = []
+    sqlalchemy_event.listen(writer, "before_flush", lambda *_: flushes.append(None))
+    outcome = service.create_request(
+        writer,
+        payload=TypeAdapter(RequestCreate).validate_python(payloads.BUILDERS[kind]()),
+        idempotency_key=f"stored-row-{kind}",
+        now=FIXED_NOW,
+        tz=ZoneInfo("Asia/Shanghai"),
+        numbers="random",
+        vault=IdNumberVault(ID_KEY),
+    )
+    return writer, outcome, len(flushes)
+
+
+@pytest.mark.parametrize("kind", ["housing", "schooling", "hospital"])
+def test_the_service_hands_back_the_row_it_stored(engine: Engine, kind: str) -> None:
+    # the rows are written by statements, not flushed ORM objects (docs/performance.md,
+    # row 43); what the caller gets must still be the stored row, held by its session
+    writer, outcome, flushes = _submitted_in_one_session(engine, kind)
+    with writer, Session(engine) as reader:
+        assert outcome.created and flushes == 0
+        returned = outcome.request
+        stored = reader.get(ServiceRequest, returned.id)
+        assert stored is not None
+        for column in ServiceRequest.__table__.columns:
+            assert getattr(returned, column.key) == getattr(stored, column.key), column.key
+        tz = ZoneInfo("Asia/Shanghai")
+        assert request_public(returned, tz=tz) == request_public(stored, tz=tz)
+        # the session holds it as a loaded row: in its identity map, nothing pending
+        assert inspect(returned).persistent and not writer.dirty and not writer.new
+        assert writer.get(ServiceRequest, returned.id) is returned
+        moved = service.update_status(
+            writer,
+            number=returned.number,
+            status="accepted",
+            actor="agent:li",
+            note="受理",
+            now=FIXED_NOW,
+        )
+        assert moved is returned
+        reader.expire_all()
+        assert reader.get(ServiceRequest, returned.id).status == "accepted"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from bot.backend.consent.models import ConsentNotice, ConsentRecord
@@ -16,6 +17,24 @@ from bot.backend.errors import ConsentRequiredError, NotFoundError
 
 #: Clients' clocks drift; consent a little "from the future" is still accepted.
 CLOCK_SKEW = timedelta(minutes=5)
+
+
+class NoticeRef(NamedTuple):
+    """A published notice as a submission needs it: its row and its version, not its text."""
+
+    id: int
+    version: str
+
+
+#: Every submission checks its notice and records its consent: statements built once and run
+#: on the session's connection, not through the ORM (docs/performance.md, row 43).
+_CURRENT_NOTICE = (
+    select(ConsentNotice.id, ConsentNotice.version)
+    .where(ConsentNotice.kind == bindparam("kind"))
+    .order_by(ConsentNotice.published_at.desc(), ConsentNotice.id.desc())
+    .limit(1)
+)
+_INSERT_RECORD = insert(ConsentRecord)
 
 
 class NoticeChangedError(RuntimeError):
@@ -76,11 +95,12 @@ def check_consent(
     consent: ConsentCreate | None,
     now: datetime,
     tz: ZoneInfo,
-) -> tuple[ConsentNotice, datetime]:
+) -> tuple[NoticeRef, datetime]:
     """Return the notice agreed to and the aware consent time, or refuse the request."""
     if consent is None:
         raise ConsentRequiredError(fields={"consent": "缺少个人信息告知同意记录"})
-    notice = find_current_notice(session, kind=kind)
+    row = session.connection().execute(_CURRENT_NOTICE, {"kind": kind}).first()
+    notice = None if row is None else NoticeRef(*row)
     if notice is None:  # init-db was not run: an operator problem, not the user's
         raise NoticeMissingError(f"no consent notice published for kind {kind!r}")
     if consent.notice_version != notice.version:
@@ -100,23 +120,24 @@ def record_consent(
     session: Session,
     *,
     request_id: int,
-    notice: ConsentNotice,
+    notice: NoticeRef,
     channel: str,
     sender_id: str,
     agreed_at: datetime,
     now: datetime,
-) -> ConsentRecord:
+) -> None:
     """Keep the proof of consent next to the request it was given for."""
-    record = ConsentRecord(
-        request_id=request_id,
-        notice_id=notice.id,
-        channel=channel,
-        sender_id=sender_id,
-        agreed_at=agreed_at,
-        recorded_at=now,
+    session.connection().execute(
+        _INSERT_RECORD,
+        {
+            "request_id": request_id,
+            "notice_id": notice.id,
+            "channel": channel,
+            "sender_id": sender_id,
+            "agreed_at": agreed_at,
+            "recorded_at": now,
+        },
     )
-    session.add(record)
-    return record
 
 
 def get_consent_record(session: Session, *, request_id: int) -> ConsentRecord | None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.backend.reference.loaders import HospitalRow
@@ -30,6 +30,19 @@ def list_districts(session: Session) -> list[District]:
 def district_names(session: Session) -> set[str]:
     """Return the canonical district names known to the database."""
     return set(session.scalars(select(District.name)))
+
+
+#: a submission names its district by its official name: one row looked up by a statement built
+#: once, on the session's connection (docs/performance.md, row 43)
+_DISTRICT_NAMED = select(District.name).where(District.name == bindparam("name"))
+
+
+def district_name(session: Session, *, text: str) -> str | None:
+    """Return the official name of the district ``text`` names (or one of its aliases)."""
+    if session.connection().execute(_DISTRICT_NAMED, {"name": text}).first() is not None:
+        return text
+    district = find_district(session, text=text)
+    return None if district is None else district.name
 
 
 def find_district(session: Session, *, text: str) -> District | None:

@@ -43,11 +43,11 @@ def _check_district(
     session: Session, details: dict[str, Any], key: str, problems: dict[str, str]
 ) -> None:
     """Replace an alias such as ``渝北`` with ``渝北区``; refuse unknown places."""
-    district = reference.find_district(session, text=details[key])
-    if district is None:
+    name = reference.district_name(session, text=details[key])
+    if name is None:
         problems[f"details.{key}"] = f"未找到区县“{details[key]}”，请填写重庆市的区县名称"
     else:
-        details[key] = district.name
+        details[key] = name
 
 
 def _check_hospital(session: Session, details: dict[str, Any], problems: dict[str, str]) -> None:

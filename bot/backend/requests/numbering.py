@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,9 @@ from bot.common.catalogue.numbers import format_random_number
 _RANDOM_TRIES = 10
 
 _UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+#: built once, run on the session's connection: every submission asks (docs/performance.md, row 43)
+_NUMBER_TAKEN = select(ServiceRequest.id).where(ServiceRequest.number == bindparam("number"))
 
 
 def next_number(session: Session, *, kind: str, local_date: date) -> str:
@@ -54,7 +57,7 @@ def new_number(session: Session, *, kind: str, local_date: date, style: str = "r
     day = local_date.strftime("%Y%m%d")
     for _ in range(_RANDOM_TRIES):
         number = format_random_number(kind, day)
-        taken = session.scalar(select(ServiceRequest.id).where(ServiceRequest.number == number))
+        taken = session.connection().execute(_NUMBER_TAKEN, {"number": number}).first()
         if taken is None:
             return number
     raise RuntimeError(f"no free {kind} number left for {day}")
