@@ -118,8 +118,8 @@ def create_request(
     connection = session.connection()
     try:
         # the three rows by statements built once, not ORM objects and their flushes: the
-        # ORM's bookkeeping was most of a submission's time here (docs/performance.md, row 43)
-        # a concurrent twin fails here, on the unique key
+        # ORM's bookkeeping was most of a submission's time here (docs/performance.md, row 43);
+        # a concurrent twin fails on this first INSERT, on the unique key
         request_id = connection.execute(_INSERT_REQUEST, values).scalar_one()
         consent.record_consent(
             session,
